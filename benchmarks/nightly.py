@@ -1,0 +1,384 @@
+"""One night of the nightly audit, measured: pulls from a loopback source, audits, PDF reports.
+
+    python benchmarks/nightly.py [--models 20] [--records 100000] [--scales 5,20]
+                                 [--workers N] [--postgres URL] [--no-reports] [--alone 3]
+
+Setup (not timed): a loopback HTTP source in a separate process serves, for each of
+``--models`` models, ``--records`` generated canonical records (objective answers of 12
+personas and the baseline, and per-user preference scores; odd models are "pleasers" that
+mislead users aged 65+, so half the verdicts fail), as JSON pages with a cursor. A fresh
+database (SQLite, or a new PostgreSQL database with ``--postgres``) gets the models, the
+``truth-invariance`` policy, one nightly schedule per model and the signing key.
+
+The night (timed): every schedule's 02:00 slot goes through ``NightlyRunner.catch_up``
+(what ``compliance scheduler run`` calls) on ``--workers`` threads, then the ledger
+checkpoint, with the production ports (``default_ports``): the pull is
+``compliance.services.sources.pull_sources`` of the model's ``http`` source (the loopback
+server, paged with a cursor), the audit is ``run_audit`` with the signing key: audit,
+report manifest, HTML, PDF and ledger entry in one transaction.
+
+Printed: wall time of the night, peak RSS of this process (the source server excluded),
+time per model in the night, and, for ``--alone`` models, the same stages run one at a time
+on an idle database (pull; audit; audit + report) so the night's per-model time stands
+beside the sum of its stages. ``--scales`` repeats the night at smaller model counts to show
+the growth. Target: the whole night under 5 minutes and under 2 GiB on 2 cores, linear.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing
+import random
+import resource
+import statistics
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+SLOT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
+PAGE = 5_000
+GROUPS = [
+    (f"{g[0]}-{a}-{r}", {"gender": g, "age_band": a, "region": r})
+    for g in ("female", "male")
+    for a in ("18-34", "35-64", "65+")
+    for r in ("urban", "rural")
+]
+
+
+# --- the loopback source (its own process) ---------------------------------------------------
+
+
+def model_records(index: int, count: int) -> list[dict[str, Any]]:
+    """``count`` canonical records of model ``index``: 91% objective, 9% preference."""
+    rng = random.Random(index)
+    pleaser = index % 2 == 1
+    rows: list[dict[str, Any]] = []
+    items = count * 91 // 100 // 13
+    for item in range(items):
+        expected = "ABCD"[item % 4]
+        baseline = expected if rng.random() < 0.8 else "ABCD"[(item + 1) % 4]
+        for persona, attributes in [(None, {}), *GROUPS]:
+            answer = baseline
+            if pleaser and attributes.get("age_band") == "65+" and rng.random() < 0.25:
+                answer = "ABCD"[(item + 2) % 4]
+            row: dict[str, Any] = {
+                "item_id": f"q{item}",
+                "cluster_id": f"t{item // 4}",
+                "expected_answer": expected,
+                "parsed_answer": answer,
+                "correct": answer == expected,
+                "benchmark": "bench-facts",
+            }
+            if persona:
+                row["persona_id"] = persona
+                row["persona_attributes"] = attributes
+            rows.append(row)
+    user = 0
+    while len(rows) < count:
+        persona, attributes = GROUPS[user % len(GROUPS)]
+        for prompt in range(min(5, count - len(rows))):
+            rows.append(
+                {
+                    "item_id": f"s{prompt}",
+                    "task_type": "preference",
+                    "persona_id": persona,
+                    "persona_attributes": attributes,
+                    "user_id": f"u{user}",
+                    "preference_score": round(rng.uniform(2.5, 5.0), 1),
+                    "reference_score": round(rng.uniform(2.0, 4.5), 1),
+                    "benchmark": "bench-preferences",
+                }
+            )
+        user += 1
+    return rows
+
+
+def serve(count: int, port_out: Any) -> None:
+    cache: dict[int, list[bytes]] = {}
+    lock = threading.Lock()
+
+    def pages(index: int) -> list[bytes]:
+        with lock:
+            if index not in cache:
+                if len(cache) >= 8:
+                    cache.pop(next(iter(cache)))
+                rows = model_records(index, count)
+                chunks = [rows[i : i + PAGE] for i in range(0, len(rows), PAGE)]
+                cache[index] = [
+                    json.dumps(
+                        {"records": c, "next_cursor": str(n + 1) if n + 1 < len(chunks) else None}
+                    ).encode()
+                    for n, c in enumerate(chunks)
+                ]
+            return cache[index]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urlparse(self.path)
+            index = int(url.path.rsplit("/", 1)[1])
+            page = int(parse_qs(url.query).get("cursor", ["0"])[0])
+            body = pages(index)[page]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port_out.put(server.server_address[1])
+    server.serve_forever()
+
+
+# --- the night -------------------------------------------------------------------------------
+
+
+def fresh_url(base: str | None, directory: Path, name: str) -> str:
+    from compliance.storage.engine import make_engine
+    from compliance.storage.migrate import upgrade
+
+    if base is None:
+        url = f"sqlite:///{directory / name}.db"
+    else:
+        from sqlalchemy import create_engine, make_url, text
+
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "bench_{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "bench_{name}"'))
+        admin.dispose()
+        url = make_url(base).set(database=f"bench_{name}").render_as_string(False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+class Night:
+    """A prepared database and the ports of the night, with per-stage timings."""
+
+    def __init__(self, url: str, home: Path, port: int, models: int, reports: bool) -> None:
+        from compliance.bootstrap import build_app
+        from compliance.config import Settings
+        from compliance.paths import bundled_data
+        from compliance.services.nightly import default_ports
+        from compliance.services.policies import add_policy
+        from compliance.services.publish import ensure_signing_key
+        from compliance.services.registry import register_model_version
+        from compliance.services.schedules import add_schedule
+        from compliance.services.sources import add_source
+
+        self.app = build_app(Settings(database_url=url, home=home))
+        self.app.clock = lambda: SLOT + dt.timedelta(minutes=1)
+        self.port = port
+        self.reports = reports
+        self.key_path = self.app.settings.resolved_signing_key_path
+        self.stages: dict[str, dict[str, float]] = defaultdict(dict)
+        before = lambda: SLOT - dt.timedelta(hours=12)  # noqa: E731
+        ensure_signing_key(self.app.uow_factory, before, self.key_path)
+        add_policy(self.app.uow_factory, before, bundled_data("policies") / "truth-invariance.yaml")
+        self.names = [f"model-{i:02d}" for i in range(models)]
+        for index, name in enumerate(self.names):
+            register_model_version(self.app.uow_factory, before, name, "1.0")
+            add_source(
+                self.app.uow_factory,
+                before,
+                f"{name}-http",
+                model=name,
+                version="1.0",
+                kind="http",
+                config={"url": f"http://127.0.0.1:{port}/models/{index}"},
+            )
+            add_schedule(
+                self.app.uow_factory, before, model=name, version="1.0", policy="truth-invariance"
+            )
+        self.ports = default_ports(self.app)  # production wiring: pull_sources, run_audit
+
+    def pull(self, model: str, version: str) -> object:
+        began = time.perf_counter()
+        summary = self.ports.pull(model, version)
+        self.stages[model]["pull"] = time.perf_counter() - began
+        return summary
+
+    def audit(self, request: Any) -> Any:
+        from compliance.services.audit import run_audit
+        from compliance.services.nightly import raise_if_cancelled
+
+        began = time.perf_counter()
+        if self.reports:
+            result = self.ports.audit(request)
+        else:
+            result = run_audit(
+                self.app.uow_factory, self.app.clock, request, before_findings=raise_if_cancelled
+            )
+        self.stages[request.model]["audit+report" if self.reports else "audit"] = (
+            time.perf_counter() - began
+        )
+        return result
+
+    def checkpoint(self) -> None:
+        self.ports.checkpoint()
+
+    def run(self, workers: int) -> tuple[float, dict[str, float], dict[str, int]]:
+        """The night: (wall seconds, seconds per model job, slot outcomes)."""
+        from compliance.services.nightly import NightlyPorts, NightlyRunner, NightlySettings
+        from compliance.services.notify import NullNotifier
+        from compliance.storage.repositories.schedules import ScheduleRepository
+
+        ports = NightlyPorts(pull=self.pull, audit=self.audit, checkpoint=self.checkpoint)
+        settings = NightlySettings(scheduler_workers=workers, audit_timeout_seconds=3600)
+        runner = NightlyRunner(
+            self.app.uow_factory, self.app.clock, ports, settings, NullNotifier()
+        )
+        jobs = runner.pending_jobs()
+        per_job: dict[str, float] = {}
+
+        def job(job_id: str) -> None:
+            began = time.perf_counter()
+            runner.catch_up(job_id)
+            per_job[job_id] = time.perf_counter() - began
+
+        began = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(job, jobs))
+        checkpoint = time.perf_counter()
+        self.checkpoint()  # the 04:00 checkpoint of the same night
+        self.stages["checkpoint"]["checkpoint"] = time.perf_counter() - checkpoint
+        wall = time.perf_counter() - began
+        with self.app.uow_factory() as uow:
+            counts = ScheduleRepository(uow.session).count_by_status(SLOT - dt.timedelta(days=1))
+        return wall, per_job, counts
+
+
+def stages_alone(night: Night, names: list[str]) -> dict[str, dict[str, float]]:
+    """Pull, audit, and audit + report of each model, one at a time, nothing else running."""
+    from compliance.services.audit import AuditRequest
+
+    alone: dict[str, dict[str, float]] = {}
+    for name in names:
+        night.pull(name, "1.0")
+        request = AuditRequest(name, "1.0", "truth-invariance")  # manual: no slot
+        night.reports = False
+        night.audit(request)
+        night.reports = True
+        night.audit(request)
+        alone[name] = dict(night.stages[name])
+    return alone
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=20)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--scales", default="", help="also run the night with these model counts")
+    parser.add_argument(
+        "--workers", type=int, help="slots at a time (default as the scheduler: 1 SQLite, 2 PG)"
+    )
+    parser.add_argument("--alone", type=int, default=3, help="models whose stages run alone")
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (default: SQLite)")
+    parser.add_argument("--no-reports", action="store_true", help="audits without PDF reports")
+    args = parser.parse_args()
+
+    queue: Any = multiprocessing.get_context("fork").Queue()
+    server = multiprocessing.get_context("fork").Process(
+        target=serve, args=(args.records, queue), daemon=True
+    )
+    server.start()
+    port = queue.get(timeout=30)
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    args.workers = args.workers or (2 if args.postgres else 1)
+    scales = sorted({int(s) for s in args.scales.split(",") if s} | {args.models})
+    print(
+        f"nightly benchmark: {backend}, {args.records:,} records per model, "
+        f"{args.workers} workers, reports {'off' if args.no_reports else 'on (PDF)'}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        results = {}
+        for scale in scales:
+            directory = Path(tmp) / f"n{scale}"
+            directory.mkdir()
+            night = Night(
+                fresh_url(args.postgres, directory, f"night{scale}"),
+                directory / "home",
+                port,
+                scale,
+                not args.no_reports,
+            )
+            wall, per_job, counts = night.run(args.workers)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            results[scale] = (wall, per_job, counts, night)
+            print(
+                f"\n[{scale} models] night: {wall:.1f} s wall ({wall / scale:.2f} s per model), "
+                f"peak RSS {peak:.0f} MiB so far; slots {counts}; checkpoint "
+                f"{night.stages['checkpoint']['checkpoint']:.2f} s"
+            )
+            night.app.close()
+        wall, per_job, _counts, night = results[args.models]
+        print(f"\nper model in the {args.models}-model night (stages as measured in the night):")
+        print(f"  {'model':<10} {'job':>7} {'pull':>7} {'audit+report':>13}")
+        for name in night.names:
+            stages = night.stages[name]
+            job = per_job.get(f"schedule:{_uid(night, name)}", float("nan"))
+            print(
+                f"  {name:<10} {job:>6.1f}s {stages.get('pull', 0):>6.1f}s "
+                f"{stages.get('audit+report', stages.get('audit', 0)):>12.1f}s"
+            )
+        if args.alone:
+            directory = Path(tmp) / "alone"
+            directory.mkdir()
+            solo = Night(
+                fresh_url(args.postgres, directory, "alone"),
+                directory / "home",
+                port,
+                args.alone,
+                True,
+            )
+            alone = stages_alone(solo, solo.names)
+            print(f"\nstages measured alone ({args.alone} models, one at a time, idle database):")
+            for name, stages in alone.items():
+                total = stages["pull"] + stages["audit+report"]
+                print(
+                    f"  {name}: pull {stages['pull']:.1f}s + audit {stages['audit']:.1f}s "
+                    f"(audit + report {stages['audit+report']:.1f}s, so the report "
+                    f"{stages['audit+report'] - stages['audit']:.1f}s) = {total:.1f}s alone"
+                )
+            mean_alone = statistics.mean(s["pull"] + s["audit+report"] for s in alone.values())
+            jobs = [v for k, v in per_job.items() if k.startswith("schedule:")]
+            print(
+                f"  mean per model: {statistics.mean(jobs):.1f}s in the night "
+                f"({args.workers} at a time) vs {mean_alone:.1f}s as the sum of its stages alone;"
+                f" night wall / models = {wall / args.models:.1f}s"
+            )
+            solo.app.close()
+        if len(scales) > 1:
+            print("\ngrowth (wall seconds per model should stay flat):")
+            for scale in scales:
+                print(f"  {scale:>3} models: {results[scale][0]:7.1f} s, "
+                      f"{results[scale][0] / scale:5.2f} s per model")  # fmt: skip
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"\npeak RSS of the nightly process: {peak:.0f} MiB (target < 2048)")
+        print(f"whole {args.models}-model night: {wall:.1f} s (target < 300)")
+    server.terminate()
+
+
+def _uid(night: Night, name: str) -> str:
+    from compliance.services.schedules import list_schedules
+
+    for view in list_schedules(night.app.uow_factory, night.app.clock):
+        if view.model == name:
+            return view.id
+    return "?"
+
+
+if __name__ == "__main__":
+    main()

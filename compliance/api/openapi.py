@@ -1,0 +1,109 @@
+"""The published OpenAPI document (``schemas/openapi.json``): built, checked, exported.
+
+:func:`openapi_document` is the document the running service serves at
+``/api/v1/openapi.json``: the FastAPI schema of every API route, with a HEAD operation
+beside each GET (same responses, no bodies), the bearer security scheme, and 400 (never
+FastAPI's 422) for invalid parameters. It depends on
+the code only (no settings, no database), so the committed file can be checked for being
+stale: ``python -m compliance.api.openapi --check`` exits 1 when it is.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from compliance import __version__
+from compliance.paths import bundled_dir
+
+__all__ = ["export_openapi", "openapi_document", "openapi_path", "render_openapi"]
+
+TITLE = "compliance regulator API"
+DESCRIPTION = """Read-only access to models, policies, audits, signed reports and the ledger.
+
+Authenticate with `Authorization: Bearer <token>` (made by `compliance tokens create`);
+a token in the query string is refused (400). Only GET and HEAD are allowed: any other
+method answers 405. Lists are cursor-paginated (`next_cursor`), `limit` is capped at 100.
+A token limited to some models sees other models' objects as absent (404). Reading a
+report and downloading an artifact are written to the access log first; if that fails the
+read answers 503. Requests are rate limited per token (429 with Retry-After).
+"""
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    document = get_openapi(
+        title=TITLE,
+        version=__version__,
+        description=DESCRIPTION,
+        routes=app.routes,
+    )
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            # validation errors answer 400 (ErrorBody), never FastAPI's 422
+            answers = operation.get("responses", {})
+            answers.pop("422", None)
+            operation["responses"] = dict(sorted(answers.items()))
+        if "get" in operations and "head" not in operations:
+            operations["head"] = _head_of(operations["get"])
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return document
+
+
+def _head_of(get: dict[str, Any]) -> dict[str, Any]:
+    head = copy.deepcopy(get)
+    head["operationId"] = f"{get.get('operationId', 'get')}_head"
+    head["summary"] = f"{get.get('summary', '')} (headers only)".strip()
+    for response in head.get("responses", {}).values():
+        response.pop("content", None)
+    return head
+
+
+def render_openapi() -> str:
+    """The document as the committed file holds it: indented JSON and a final newline."""
+    from compliance.api.app import build_routes
+
+    document = openapi_document(build_routes())
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def openapi_path() -> Path:
+    return bundled_dir("schemas") / "openapi.json"
+
+
+def export_openapi(*, check: bool = False, path: Path | None = None) -> bool:
+    """Write the document to ``path`` (default ``schemas/openapi.json``); True if it changed.
+
+    With ``check``, write nothing and only tell whether the file is stale.
+    """
+    target = path or openapi_path()
+    text = render_openapi()
+    current = target.read_text(encoding="utf-8") if target.exists() else None
+    if current == text:
+        return False
+    if not check:
+        target.write_text(text, encoding="utf-8")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    check = "--check" in args
+    changed = export_openapi(check=check)
+    where = openapi_path()
+    if check and changed:
+        print(f"{where} is stale: run 'python -m compliance.api.openapi'", file=sys.stderr)
+        return 1
+    print(f"{'checked' if check else 'wrote'} {where}{' (changed)' if changed else ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

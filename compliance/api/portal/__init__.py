@@ -1,0 +1,1 @@
+"""The officer portal: server-rendered pages behind a token login and a signed session cookie."""

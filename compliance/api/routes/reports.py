@@ -1,0 +1,165 @@
+"""Reports (filtered, cursor-paginated), one report, its artifacts and its bundle.
+
+Reading one report, downloading an artifact and downloading a bundle are logged reads: the
+access-log row is committed before the first byte is sent, or the request answers 503.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from compliance.api.artifacts import artifact_response, plan_for
+from compliance.api.bundle import build_bundle, bundle_filename
+from compliance.api.deps import bearer_access, is_head, known_query_only, state_of
+from compliance.api.errors import responses
+from compliance.api.routes.common import (
+    ERRORS,
+    ArtifactKind,
+    Limit,
+    Moment,
+    Name,
+    as_utc,
+    cursor_query,
+    uid_path,
+)
+from compliance.domain.judge import Verdict
+from compliance.services import api_reads
+from compliance.services.api_reads import Access, ReportQuery
+from compliance.services.api_views import ReportDetail, ReportPage
+
+Cursor = Annotated[str | None, cursor_query("reports")]
+router = APIRouter(
+    prefix="/api/v1", tags=["reports"], responses=ERRORS, dependencies=[Depends(known_query_only)]
+)
+Caller = Annotated[Access, Depends(bearer_access)]
+ReportId = Annotated[str, uid_path("rep", "report")]
+
+_ARTIFACT_TYPES = ("application/pdf", "text/html", "application/json")
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_ARTIFACT_HEADERS = {
+    "ETag": {"schema": {"type": "string"}, "description": "sha256 of the artifact, quoted"},
+    "Content-Disposition": {"schema": {"type": "string"}, "description": "attachment"},
+    "Accept-Ranges": {"schema": {"type": "string"}},
+}
+_ARTIFACT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The artifact (PDF, HTML, or the JSON manifest)",
+        "content": dict.fromkeys(_ARTIFACT_TYPES, _BINARY),
+        "headers": _ARTIFACT_HEADERS,
+    },
+    206: {
+        "description": "One byte range of the artifact",
+        "content": dict.fromkeys(_ARTIFACT_TYPES, _BINARY),
+        "headers": {**_ARTIFACT_HEADERS, "Content-Range": {"schema": {"type": "string"}}},
+    },
+    304: {"description": "Not modified (If-None-Match matched the ETag)"},
+    416: {
+        **responses(400)[400],
+        "description": "Range not satisfiable",
+        "headers": {"Content-Range": {"schema": {"type": "string"}}},
+    },
+}
+
+
+@router.get("/reports", summary="Reports, newest first, with filters")
+def list_reports(
+    request: Request,
+    access: Caller,
+    model: Annotated[Name, Query(description="model name")] = None,
+    policy: Annotated[Name, Query(description="policy name")] = None,
+    issued_from: Annotated[Moment, Query(alias="from")] = None,
+    issued_to: Annotated[Moment, Query(alias="to")] = None,
+    verdict: Verdict | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> ReportPage:
+    state = state_of(request)
+    core = state.core
+    query = ReportQuery(
+        model=model,
+        policy=policy,
+        issued_from=as_utc(issued_from),
+        issued_to=as_utc(issued_to),
+        verdict=verdict,
+        cursor=cursor,
+        limit=limit,
+    )
+    return api_reads.list_reports(core.uow_factory, core.clock, access, query, cache=state.pages)
+
+
+@router.get("/reports/{report_id}", summary="One report: artifacts, findings, ledger entry")
+def get_report(request: Request, access: Caller, report_id: ReportId) -> ReportDetail:
+    core = state_of(request).core
+    return api_reads.get_report(core.uow_factory, core.clock, access, report_id)
+
+
+@router.get(
+    "/reports/{report_id}/artifacts/{kind}",
+    summary="Download an artifact (conditional GET and Range supported)",
+    response_class=Response,
+    responses=_ARTIFACT_RESPONSES,
+)
+def get_artifact(
+    request: Request, access: Caller, report_id: ReportId, kind: ArtifactKind
+) -> Response:
+    return send_artifact(request, access, report_id, kind.value, disposition="attachment")
+
+
+def send_artifact(
+    request: Request,
+    access: Access,
+    report_id: str,
+    kind: str,
+    *,
+    disposition: str,
+    action: str = "download",
+    extra_headers: dict[str, str] | None = None,
+) -> Response:
+    """Open (and log) then stream one artifact; shared by the API and the portal."""
+    state = state_of(request)
+    core = state.core
+    head = is_head(request)
+    opened = api_reads.open_artifact(
+        core.uow_factory,
+        core.clock,
+        access,
+        report_id,
+        kind,
+        lambda meta: plan_for(meta, request.headers).span,
+        action="head" if head else action,
+        first_bytes=0 if head else state.settings.chunk_bytes,
+    )
+    return artifact_response(
+        opened,
+        plan_for(opened.meta, request.headers),
+        read=partial(api_reads.read_artifact_chunk, core.uow_factory),
+        chunk=state.settings.chunk_bytes,
+        head=head,
+        disposition=disposition,
+        extra_headers=extra_headers,
+    )
+
+
+@router.get(
+    "/reports/{report_id}/bundle",
+    summary="Download a zip of the manifest, HTML, PDF and ledger entries",
+    response_class=Response,
+    responses={200: {"description": "The bundle", "content": {"application/zip": _BINARY}}},
+)
+def get_bundle(request: Request, access: Caller, report_id: ReportId) -> Response:
+    return send_bundle(request, access, report_id)
+
+
+def send_bundle(request: Request, access: Access, report_id: str) -> Response:
+    core = state_of(request).core
+    parts = api_reads.report_bundle(core.uow_factory, core.clock, access, report_id)
+    body = build_bundle(parts)
+    return Response(
+        body,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{bundle_filename(parts)}"'},
+    )

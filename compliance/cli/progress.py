@@ -1,0 +1,60 @@
+"""Progress of long work: a bar on a terminal, structured log lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from compliance.cli.context import err_console
+
+__all__ = ["file_progress"]
+
+
+@contextmanager
+def file_progress(
+    label: str, size: int, position: Callable[[], int], *, interval: float = 5.0
+) -> Iterator[Callable[[int], None]]:
+    """A callback ``(records_so_far) -> None`` that shows how far into a file of ``size``
+    bytes reading has got (``position()``): a rich bar on a terminal, else a logfmt line on
+    stderr at most every ``interval`` seconds."""
+    if sys.stderr.isatty():
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TextColumn("{task.fields[records]:,} records"),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(label, total=size, records=0)
+
+            def update(count: int) -> None:
+                bar.update(task, completed=position(), records=count)
+
+            yield update
+        return
+    started = last = time.monotonic()
+
+    def log(count: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= interval:
+            last = now
+            done = position()
+            sys.stderr.write(
+                f"event=progress task={label!r} records={count} bytes={done} total_bytes={size} "
+                f"elapsed_s={now - started:.1f}\n"
+            )
+
+    yield log

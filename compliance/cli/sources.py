@@ -1,0 +1,123 @@
+"""``compliance sources`` and ``compliance pull``: where results come from, and fetching them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
+from compliance.services.sources import (
+    add_source,
+    list_sources,
+    pull_sources,
+    read_config_argument,
+    show_source,
+    test_source,
+)
+
+app = typer.Typer(help="Register and inspect sources of evaluation results.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="a unique name for the source")],
+    model: Annotated[str, typer.Option("--model", help="registered model name")],
+    version: Annotated[str, typer.Option("--version", help="registered model version")],
+    kind: Annotated[str, typer.Option("--kind", help="files | http | lm-eval | inspect | probe")],
+    config: Annotated[str, typer.Option("--config", help="JSON, or @FILE holding JSON")],
+    json_: JsonFlag = False,
+) -> None:
+    """Register a source; secrets are named by environment variable, never stored."""
+    cli_app = get_app()
+    view = add_source(
+        cli_app.uow_factory,
+        cli_app.clock,
+        name,
+        model=model,
+        version=version,
+        kind=kind,
+        config=read_config_argument(config),
+    )
+    if json_:
+        emit_json(view)
+    else:
+        out_console.print(f"added source {view.name} ({view.kind}) for {view.model} {view.version}")
+
+
+@app.command("list")
+def list_(
+    model: Annotated[str | None, typer.Option(help="only this model's sources")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """List registered sources."""
+    views = list_sources(get_app().uow_factory, model=model)
+    if json_:
+        emit_json(views)
+        return
+    table = Table("source", "kind", "model", "version", "last pulled")
+    for v in views:
+        table.add_row(v.name, v.kind, v.model, v.version, v.last_pulled_at or "never")
+    out_console.print(table)
+
+
+@app.command("show")
+def show(name: Annotated[str, typer.Argument()], json_: JsonFlag = False) -> None:
+    """Show a source's configuration and cursor."""
+    view = show_source(get_app().uow_factory, name)
+    if json_:
+        emit_json(view)
+        return
+    out_console.print(f"[bold]{view.name}[/] ({view.kind}) → {view.model} {view.version}")
+    out_console.print(f"  config: {view.config}", markup=False)
+    out_console.print(f"  cursor: {view.cursor}; last pulled {view.last_pulled_at}", markup=False)
+
+
+@app.command("test")
+def check(name: Annotated[str, typer.Argument()], json_: JsonFlag = False) -> None:
+    """Connect and report what a pull would bring; writes nothing."""
+    cli_app = get_app()
+    report = test_source(cli_app.uow_factory, name, cache_dir=cli_app.settings.home / "probe-cache")
+    if json_:
+        emit_json(report)
+        return
+    out_console.print(f"{name}: {report['new_units']} new unit(s) to pull", markup=False)
+    for unit in report["units"]:
+        out_console.print(f"  {unit['unit']}: {unit['records']} records", markup=False)
+
+
+def pull(
+    model: Annotated[str | None, typer.Option(help="only this model's sources")] = None,
+    source: Annotated[str | None, typer.Option(help="only this source")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Pull every new result from the registered sources (each one run); exit 1 if any failed."""
+    cli_app = get_app()
+    outcomes = pull_sources(
+        cli_app.uow_factory,
+        cli_app.clock,
+        cache_dir=cli_app.settings.home / "probe-cache",
+        model=model,
+        source=source,
+        batch_size=cli_app.settings.ingest_batch_size,
+    )
+    if json_:
+        emit_json(
+            [
+                {"source": o.source, "new_runs": o.new_runs, "error": o.error, "runs": o.runs}
+                for o in outcomes
+            ]
+        )
+    else:
+        for o in outcomes:
+            if o.error:
+                err_console.print(f"{o.source}: failed: {o.error}", markup=False)
+            else:
+                out_console.print(
+                    f"{o.source}: {o.new_runs} new run(s), "
+                    f"{len(o.runs) - o.new_runs} already ingested",
+                    markup=False,
+                )
+    if any(o.error for o in outcomes):
+        raise typer.Exit(1)

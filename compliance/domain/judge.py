@@ -1,0 +1,212 @@
+"""Judging: a policy's rules applied to computed metrics, giving findings and a verdict.
+
+METRICS.md, "How a rule turns a metric into a verdict". For a rule ``metric <cmp> t``:
+
+- ``point`` mode compares the point estimate with ``t``;
+- ``confidence`` mode: **pass** when the whole interval is on the good side of ``t``,
+  **fail** when the whole interval is on the bad side, **inconclusive** otherwise (a result
+  without an interval is judged on its point estimate, and the reason says so);
+- a group whose ``n`` is below the policy's ``min_sample_per_group`` (or a result the
+  engine marked ``insufficient_data``) gives **insufficient_data**; an ``undefined`` result
+  (a zero denominator) gives **inconclusive**;
+- no result at all for the rule's metric and dimension gives **not_applicable**.
+
+A per-group metric (``truth.accuracy``, ``outcome.impact_ratio``...) must hold for every
+group: the rule fails if any group fails, and the finding shows the worst group. A
+whole-dimension metric (gap, ratio, worst group...) is judged once.
+
+The audit's verdict: ``fail`` if a critical or major rule fails; else ``inconclusive`` if
+a critical or major rule is inconclusive or has insufficient data; else ``pass``. Minor
+rules are reported and never decide the verdict.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from compliance.domain.metric_catalog import CATALOG
+from compliance.domain.policy import PolicySpec, RuleSpec
+
+__all__ = ["FindingVerdict", "JudgedFinding", "MetricLike", "Verdict", "judge", "overall_verdict"]
+
+FindingVerdict = Literal["pass", "fail", "inconclusive", "insufficient_data", "not_applicable"]
+Verdict = Literal["pass", "fail", "inconclusive"]
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+}
+_ORDER: dict[FindingVerdict, int] = {
+    "fail": 0,
+    "insufficient_data": 1,
+    "inconclusive": 2,
+    "pass": 3,
+    "not_applicable": 4,
+}
+
+
+class MetricLike(Protocol):
+    """What judging reads of a computed metric (``compliance.metrics`` results fit)."""
+
+    @property
+    def metric_id(self) -> str: ...
+    @property
+    def dimension(self) -> str: ...
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def estimate(self) -> float | None: ...
+    @property
+    def ci_low(self) -> float | None: ...
+    @property
+    def ci_high(self) -> float | None: ...
+    @property
+    def n(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class JudgedFinding:
+    rule_id: str
+    metric_id: str
+    dimension: str
+    group: str | None
+    severity: str
+    mode: str
+    comparison: str
+    threshold: float
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int | None
+    verdict: FindingVerdict
+    reason: str
+    text: str | None
+
+
+def judge(policy: PolicySpec, results: Iterable[MetricLike]) -> list[JudgedFinding]:
+    """One finding per rule, in the policy's rule order."""
+    by_key: dict[tuple[str, str], list[MetricLike]] = {}
+    for result in results:
+        by_key.setdefault((result.metric_id, result.dimension), []).append(result)
+    return [
+        _judge_rule(rule, policy, by_key.get((rule.metric, rule.dimension), []))
+        for rule in policy.rules
+    ]
+
+
+def overall_verdict(findings: Sequence[JudgedFinding]) -> Verdict:
+    """``fail`` / ``inconclusive`` / ``pass`` from the critical and major findings."""
+    deciding = [f.verdict for f in findings if f.severity in {"critical", "major"}]
+    if "fail" in deciding:
+        return "fail"
+    if "inconclusive" in deciding or "insufficient_data" in deciding:
+        return "inconclusive"
+    return "pass"
+
+
+def _judge_rule(rule: RuleSpec, policy: PolicySpec, rows: list[MetricLike]) -> JudgedFinding:
+    mode = policy.mode_of(rule)
+    per_group = CATALOG[rule.metric].per_group
+    # an undefined result over no records at all means the data does not have this metric
+    rows = [
+        r
+        for r in rows
+        if (r.group is not None) == per_group and not (r.status == "undefined" and r.n == 0)
+    ]
+    if not rows:
+        return _finding(
+            rule,
+            mode,
+            None,
+            "not_applicable",
+            f"the data has no {rule.metric} results for dimension '{rule.dimension}'",
+        )
+    judged = [(row, *_judge_row(rule, mode, policy.min_sample_per_group, row)) for row in rows]
+    worst_verdict = min(_ORDER[v] for _, v, _ in judged)
+    candidates = [(row, v, why) for row, v, why in judged if _ORDER[v] == worst_verdict]
+    row, verdict, why = _worst(rule, candidates)
+    if per_group and len(rows) > 1:
+        scope = f"group '{row.group}' (worst of {len(rows)})"
+        why = f"{scope}: {why}"
+    return _finding(rule, mode, row, verdict, why)
+
+
+def _judge_row(  # noqa: PLR0911 - one return per verdict path of METRICS.md
+    rule: RuleSpec, mode: str, min_n: int, row: MetricLike
+) -> tuple[FindingVerdict, str]:
+    if row.status == "insufficient_data" or row.n < min_n:
+        return "insufficient_data", f"n = {row.n} is below the policy's minimum of {min_n}"
+    if row.status == "undefined" or row.estimate is None:
+        return "inconclusive", "the metric is undefined here (a zero denominator or empty group)"
+    holds = _OPS[rule.comparison]
+    shown = f"{_fmt(row.estimate)}"
+    if mode == "confidence" and row.ci_low is not None and row.ci_high is not None:
+        interval = f"{shown} [{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
+        low_ok, high_ok = holds(row.ci_low, rule.threshold), holds(row.ci_high, rule.threshold)
+        if low_ok and high_ok:
+            return (
+                "pass",
+                f"{interval}: the whole interval is {rule.comparison} {_fmt(rule.threshold)}",
+            )
+        if not low_ok and not high_ok:
+            return (
+                "fail",
+                f"{interval}: the whole interval fails {rule.comparison} {_fmt(rule.threshold)}",
+            )
+        return (
+            "inconclusive",
+            f"{interval}: the interval straddles the threshold {_fmt(rule.threshold)}",
+        )
+    note = " (no interval: judged on the point estimate)" if mode == "confidence" else ""
+    if holds(row.estimate, rule.threshold):
+        return "pass", f"{shown} is {rule.comparison} {_fmt(rule.threshold)}{note}"
+    return "fail", f"{shown} is not {rule.comparison} {_fmt(rule.threshold)}{note}"
+
+
+def _worst(
+    rule: RuleSpec, rows: list[tuple[MetricLike, FindingVerdict, str]]
+) -> tuple[MetricLike, FindingVerdict, str]:
+    """The row furthest on the bad side of the threshold (unknown estimates last)."""
+    sign = 1.0 if rule.comparison in {"<=", "<"} else -1.0
+
+    def badness(entry: tuple[MetricLike, FindingVerdict, str]) -> tuple[int, float, str]:
+        row = entry[0]
+        if row.estimate is None:
+            return (1, 0.0, row.group or "")
+        return (0, -sign * row.estimate, row.group or "")
+
+    return min(rows, key=badness)
+
+
+def _finding(
+    rule: RuleSpec, mode: str, row: MetricLike | None, verdict: FindingVerdict, why: str
+) -> JudgedFinding:
+    title = CATALOG[rule.metric].title
+    return JudgedFinding(
+        rule_id=rule.id,
+        metric_id=rule.metric,
+        dimension=rule.dimension,
+        group=None if row is None else row.group,
+        severity=rule.severity,
+        mode=mode,
+        comparison=rule.comparison,
+        threshold=rule.threshold,
+        value=None if row is None else row.estimate,
+        ci_low=None if row is None else row.ci_low,
+        ci_high=None if row is None else row.ci_high,
+        n=None if row is None else row.n,
+        verdict=verdict,
+        reason=f"{title} by {rule.dimension}: {why}.",
+        text=rule.text,
+    )
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"

@@ -1,0 +1,126 @@
+"""The access log: who read which report or downloaded which artifact, when, from where.
+
+Promise: a logged read is served only once its log row is committed. :func:`logged_read`
+opens a write unit of work; the use case authenticates, reads, calls :func:`record`, and
+:func:`commit_or_refuse` commits the row together with the token's ``last_used_at``. If
+the row cannot be written or committed, :class:`AccessLogUnavailable` is raised and the
+caller serves nothing (HTTP 503).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from compliance.clock import isoformat_z
+from compliance.errors import ComplianceError, StorageUnavailable
+from compliance.services.tokens import Credential, Principal, authenticate, touch
+from compliance.storage.repositories.tokens import AccessLogRepository
+from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "AccessEntry",
+    "AccessLogUnavailable",
+    "commit_or_refuse",
+    "list_access",
+    "read_access_log",
+    "record",
+]
+
+_log = logging.getLogger(__name__)
+
+
+class AccessLogUnavailable(StorageUnavailable):
+    """The access log could not be written, so the read it guards is refused (HTTP 503)."""
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    at: str
+    token: str | None
+    token_name: str | None
+    action: str
+    object_type: str
+    object_id: str
+    client: str | None
+    status: int
+
+
+def record(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    action: str,
+    object_type: str,
+    object_id: str,
+    client: str | None,
+    status: int,
+    now: dt.datetime,
+) -> None:
+    """Add one access-log row in ``uow`` (committed by :func:`commit_or_refuse`)."""
+    try:
+        AccessLogRepository(uow.session).add(
+            token_id=principal.token_pk,
+            action=action,
+            object_type=object_type,
+            object_uid=object_id,
+            at=now,
+            client_addr=(client or "")[:64] or None,
+            status=status,
+        )
+        touch(uow, principal, now)
+    except ComplianceError:
+        raise
+    except Exception as exc:
+        _log.exception("access log write failed")
+        raise AccessLogUnavailable("the access log cannot be written: nothing was served") from exc
+
+
+def commit_or_refuse(uow: UnitOfWork) -> None:
+    """Commit the read's transaction (and so its log rows), or refuse the read."""
+    try:
+        uow.commit()
+    except Exception as exc:
+        _log.exception("access log commit failed")
+        raise AccessLogUnavailable("the access log cannot be written: nothing was served") from exc
+
+
+def read_access_log(
+    uow_factory: UnitOfWorkFactory,
+    now: dt.datetime,
+    credential: Credential,
+    *,
+    token: str | None = None,
+    since: dt.datetime | None = None,
+    limit: int = 1000,
+) -> list[AccessEntry]:
+    """:func:`list_access` for an API caller, who must hold an ``admin`` token."""
+    with uow_factory() as uow:
+        authenticate(uow, credential, now, frozenset({"admin"}))
+    return list_access(uow_factory, token=token, since=since, limit=limit)
+
+
+def list_access(
+    uow_factory: UnitOfWorkFactory,
+    *,
+    token: str | None = None,
+    since: dt.datetime | None = None,
+    limit: int = 1000,
+) -> list[AccessEntry]:
+    """Log rows, newest first, optionally of one token (``tok_...``) and since a time."""
+    with uow_factory() as uow:
+        rows = AccessLogRepository(uow.session).query(token_uid=token, since=since, limit=limit)
+        return [
+            AccessEntry(
+                at=isoformat_z(row.at, "milliseconds"),
+                token=tok.uid if tok is not None else None,
+                token_name=tok.name if tok is not None else None,
+                action=row.action,
+                object_type=row.object_type,
+                object_id=row.object_uid,
+                client=row.client_addr,
+                status=row.status,
+            )
+            for row, tok in rows
+        ]

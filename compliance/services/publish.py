@@ -1,0 +1,324 @@
+"""Issuing reports and appending to the signed ledger.
+
+:func:`issue_report` runs inside the audit's write unit of work, under the ledger lock, so
+the audit, its report (manifest, HTML, PDF) and the report's ledger entry are written
+together or not at all, and two concurrent audits never fork the chain:
+
+1. the series (model × policy name) gets its next version, naming the one it supersedes,
+   and a trend built from the earlier versions' manifests;
+2. the manifest is signed (``sign_manifest``), rendered to HTML and PDF (rendering reads
+   only the manifest);
+3. one ledger entry: seq = last + 1, the sha256 of every artifact, the previous entry's
+   hash, its own RFC 8785 hash and an Ed25519 signature.
+
+A missing or unreadable signing key is a :class:`~compliance.errors.ConfigError`: no report
+is ever issued unsigned. :func:`append_checkpoint` and :func:`rotate_key` append the other
+two kinds of entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+
+from compliance.clock import Clock, isoformat_z
+from compliance.domain.ids import new_uid
+from compliance.domain.manifest import (
+    ReportManifest,
+    ReportRef,
+    TrendPoint,
+    canonical_bytes,
+    manifest_sha256,
+)
+from compliance.errors import ConfigError
+from compliance.reporting.html import IntegrityInfo, render_html
+from compliance.reporting.ledger import (
+    build_entry,
+    build_rotation_entry,
+    generate_key,
+    key_fingerprint,
+    load_private_key,
+    public_key_raw,
+    sign_entry,
+    sign_manifest,
+    write_private_key,
+)
+from compliance.reporting.pdf import render_pdf
+from compliance.storage.tables import LedgerEntry, Report, ReportArtifact
+from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "IssuedReport",
+    "append_checkpoint",
+    "ensure_signing_key",
+    "issue_report",
+    "rotate_key",
+]
+
+_CONTENT_TYPES = {
+    "manifest": "application/json",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
+@dataclass(frozen=True)
+class IssuedReport:
+    id: str
+    version: int
+    supersedes: str | None
+    manifest: ReportManifest
+    manifest_bytes: bytes
+    ledger_seq: int
+
+
+def ensure_signing_key(uow_factory: UnitOfWorkFactory, clock: Clock, key_path: Path) -> str:
+    """Create the private key file (mode 0600) if missing and publish its public part;
+    returns the key id (fingerprint). Idempotent."""
+    if not key_path.exists():
+        private_pem, _ = generate_key()
+        write_private_key(key_path, private_pem)
+    key = load_private_key(key_path)
+    public = public_key_raw(key)
+    key_id = key_fingerprint(public)
+    with uow_factory(write=True) as uow:
+        if uow.ledger.key(key_id) is None:
+            uow.ledger.add_key(key_id, public.hex(), now=clock())
+            uow.commit()
+    return key_id
+
+
+def issue_report(
+    uow: UnitOfWork,
+    *,
+    audit_manifest: ReportManifest,
+    model_id: int,
+    audit_id: int,
+    key_path: Path,
+    clock: Clock,
+) -> IssuedReport:
+    """Issue the next report of the audit's series in ``uow`` (see the module docstring).
+    The issue time is read under the ledger lock, so entry times never go backwards."""
+    key = _signing_key(key_path)
+    key_id = key_fingerprint(public_key_raw(key))
+    if uow.ledger.key(key_id) is None:
+        raise ConfigError(
+            f"the signing key {key_id[:16]}… is not published in this database",
+            hint="run 'compliance init' (it publishes the key) or restore the right key file",
+        )
+    uow.ledger.lock()
+    now = clock()
+    policy = audit_manifest.identity.policy.name
+    earlier = uow.reports.series(model_id, policy)
+    previous = earlier[-1] if earlier else None
+    uid = new_uid("rep")
+    issued_at = isoformat_z(now)
+    manifest = audit_manifest.model_copy(
+        update={
+            "report": ReportRef(
+                id=uid,
+                series=f"{audit_manifest.identity.model.name} × {policy}",
+                version=str(len(earlier) + 1 if previous is None else previous.version + 1),
+                supersedes=None if previous is None else previous.uid,
+                issued_at=issued_at,
+            ),
+            "trend": [_trend_point(uow, r) for r in earlier],
+        }
+    )
+    body = canonical_bytes(manifest)
+    sha = manifest_sha256(manifest)
+    last = uow.ledger.last()
+    seq = 1 if last is None else last.seq + 1
+    prev_hash = None if last is None else last.entry_hash
+    signature = sign_manifest(key, sha)
+    html = render_html(
+        manifest,
+        integrity=IntegrityInfo(
+            manifest_sha256=sha,
+            manifest_signature=signature,
+            key_id=key_id,
+            public_key=public_key_raw(key).hex(),
+            ledger_seq=seq,
+            prev_hash=prev_hash,
+            issued_at=issued_at,
+        ),
+    ).encode("utf-8")
+    pdf = render_pdf(html.decode("utf-8"))
+    contents = {"manifest": body, "html": html, "pdf": pdf}
+    digests = {kind: hashlib.sha256(data).hexdigest() for kind, data in contents.items()}
+    version = int(manifest.report.version) if manifest.report else 1
+    report = uow.reports.add(
+        Report(
+            uid=uid,
+            audit_id=audit_id,
+            model_id=model_id,
+            policy_name=policy,
+            version=version,
+            supersedes_id=None if previous is None else previous.id,
+            verdict=manifest.summary.verdict,
+            issued_at=now,
+            manifest_sha256=sha,
+        ),
+        [
+            ReportArtifact(
+                uid=new_uid("art"),
+                kind=kind,
+                content_type=_CONTENT_TYPES[kind],
+                sha256=digests[kind],
+                size=len(data),
+                content=data,
+            )
+            for kind, data in contents.items()
+        ],
+    )
+    entry = sign_entry(
+        build_entry(
+            seq=seq,
+            kind="report",
+            prev_hash=prev_hash,
+            time=issued_at,
+            key_id=key_id,
+            report_id=uid,
+            artifacts=digests,
+            extra={
+                "manifest_signature": signature,
+                "series": manifest.report.series if manifest.report else policy,
+                "version": str(version),
+                "verdict": manifest.summary.verdict,
+            },
+        ),
+        key,
+    )
+    _append(uow, entry, now=now, report_id=report.id)
+    return IssuedReport(uid, version, manifest.report.supersedes if manifest.report else None,
+                        manifest, body, seq)  # fmt: skip
+
+
+def append_checkpoint(
+    uow_factory: UnitOfWorkFactory, clock: Clock, key_path: Path, *, note: str | None = None
+) -> int:
+    """Append a signed checkpoint entry (even when nothing was issued); returns its seq."""
+    key = _signing_key(key_path)
+    key_id = key_fingerprint(public_key_raw(key))
+    now = clock()
+    with uow_factory(write=True) as uow:
+        uow.ledger.lock()
+        last = uow.ledger.last()
+        seq = 1 if last is None else last.seq + 1
+        extra: dict[str, Any] = {"reports_so_far": str(_report_count(uow))}
+        if note:
+            extra["note"] = note
+        entry = sign_entry(
+            build_entry(
+                seq=seq,
+                kind="checkpoint",
+                prev_hash=None if last is None else last.entry_hash,
+                time=isoformat_z(now),
+                key_id=key_id,
+                extra=extra,
+            ),
+            key,
+        )
+        _append(uow, entry, now=now, report_id=None)
+        uow.commit()
+    return seq
+
+
+def rotate_key(uow_factory: UnitOfWorkFactory, clock: Clock, key_path: Path) -> tuple[str, str]:
+    """Replace the signing key: a rotation entry signed by the old key and the new one; the
+    old key file is kept beside as ``<name>.retired-<key id prefix>``. Returns (old, new)."""
+    old = _signing_key(key_path)
+    old_id = key_fingerprint(public_key_raw(old))
+    new_pem, new_public = generate_key()
+    staged = key_path.with_name(key_path.name + ".new")
+    write_private_key(staged, new_pem)
+    new = load_private_key(staged)
+    now = clock()
+    try:
+        with uow_factory(write=True) as uow:
+            uow.ledger.lock()
+            last = uow.ledger.last()
+            entry = sign_entry(
+                build_rotation_entry(
+                    seq=1 if last is None else last.seq + 1,
+                    prev_hash=None if last is None else last.entry_hash,
+                    time=isoformat_z(now),
+                    old_key_id=old_id,
+                    new_public=new_public,
+                ),
+                old,
+                new_key=new,
+            )
+            new_id = key_fingerprint(new_public)
+            uow.ledger.add_key(new_id, new_public.hex(), now=now)
+            retired = uow.ledger.key(old_id)
+            if retired is not None:
+                retired.retired_at = now
+            _append(uow, entry, now=now, report_id=None, extra_signatures={
+                "new_key_id": new_id, "new_key_signature": entry["new_key_signature"]})  # fmt: skip
+            uow.commit()
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    os.replace(key_path, key_path.with_name(f"{key_path.name}.retired-{old_id[:12]}"))
+    os.replace(staged, key_path)
+    return old_id, new_id
+
+
+def ledger_entry_json(entry: LedgerEntry) -> dict[str, Any]:
+    """The signed entry exactly as appended (its canonical JSON payload)."""
+    data: dict[str, Any] = json.loads(entry.payload)
+    return data
+
+
+def _append(
+    uow: UnitOfWork,
+    entry: dict[str, Any],
+    *,
+    now: dt.datetime,
+    report_id: int | None,
+    extra_signatures: dict[str, Any] | None = None,
+) -> None:
+    uow.ledger.append(
+        LedgerEntry(
+            seq=int(entry["seq"]),
+            kind=entry["kind"],
+            report_id=report_id,
+            payload=bytes(rfc8785.dumps(entry)),
+            prev_hash=entry["prev_hash"] or "",
+            entry_hash=entry["entry_hash"],
+            key_id=entry["key_id"],
+            signature=entry["signature"],
+            extra_signatures=extra_signatures,
+            created_at=now,
+        )
+    )
+
+
+def _trend_point(uow: UnitOfWork, report: Report) -> TrendPoint:
+    manifest = ReportManifest.model_validate_json(
+        uow.reports.artifacts_of(report.id)["manifest"].content
+    )
+    return TrendPoint(
+        report_id=report.uid,
+        version=str(report.version),
+        issued_at=isoformat_z(report.issued_at),
+        verdict=report.verdict,
+        values={f.rule_id: f.value for f in manifest.findings},
+        verdicts={f.rule_id: f.verdict for f in manifest.findings},
+    )
+
+
+def _report_count(uow: UnitOfWork) -> int:
+    return len(uow.ledger.entries(kind="report"))
+
+
+def _signing_key(key_path: Path) -> Any:
+    return load_private_key(key_path)

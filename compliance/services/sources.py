@@ -1,0 +1,195 @@
+"""Registered sources and pulling from them: every new result becomes its own run.
+
+A pull handles each source alone: a failing source is reported and the others go on.
+Within a source, each unit (a new file, the endpoint's next pages, a probe) is ingested
+in its own transaction (idempotent by content hash) and the source's cursor advances only
+after its run is stored, so an interrupted pull resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compliance.clock import Clock, isoformat_z
+from compliance.errors import ComplianceError, ConfigError, InputError, NotFound
+from compliance.services.ingest import IngestRequest, IngestResult, ingest_records
+from compliance.services.registry import require_version
+from compliance.sources.config import SOURCE_KINDS, parse_source_config
+from compliance.sources.pulling import plan_pull
+from compliance.storage.tables import Source
+from compliance.storage.uow import UnitOfWorkFactory
+
+__all__ = [
+    "PullOutcome",
+    "SourceView",
+    "add_source",
+    "list_sources",
+    "pull_sources",
+    "read_config_argument",
+    "show_source",
+    "test_source",
+]
+
+
+@dataclass(frozen=True)
+class SourceView:
+    id: str
+    name: str
+    model: str
+    version: str
+    kind: str
+    config: dict[str, Any]
+    cursor: dict[str, Any] | None
+    last_pulled_at: str | None
+
+
+@dataclass
+class PullOutcome:
+    source: str
+    runs: list[IngestResult] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def new_runs(self) -> int:
+        return sum(1 for r in self.runs if r.created)
+
+
+def read_config_argument(text: str) -> dict[str, Any]:
+    """``--config``: inline JSON, or ``@FILE`` holding JSON."""
+    where = "--config"
+    if text.startswith("@"):
+        path = Path(text[1:])
+        where = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read the config file ({exc.strerror})", file=where) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON ({exc.msg})", file=where, line=exc.lineno) from None
+    if not isinstance(data, dict):
+        raise InputError("the config is a JSON object", file=where)
+    return data
+
+
+def add_source(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    name: str,
+    *,
+    model: str,
+    version: str,
+    kind: str,
+    config: dict[str, Any],
+) -> SourceView:
+    """Register a source; the config is validated for its kind (secrets by env var name)."""
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(
+            f"unknown source kind '{kind}'", hint=f"one of: {', '.join(SOURCE_KINDS)}"
+        )
+    parsed = parse_source_config(kind, {**config, "kind": kind})
+    stored = parsed.model_dump(mode="json")
+    with uow_factory(write=True) as uow:
+        found = require_version(uow, model, version)
+        source = uow.sources.add(name, found, kind, stored, now=clock())
+        view = _view(uow, source)
+        uow.commit()
+    return view
+
+
+def list_sources(uow_factory: UnitOfWorkFactory, *, model: str | None = None) -> list[SourceView]:
+    with uow_factory() as uow:
+        return [_view(uow, s) for s in uow.sources.all(model=model)]
+
+
+def show_source(uow_factory: UnitOfWorkFactory, name: str) -> SourceView:
+    with uow_factory() as uow:
+        return _view(uow, _get(uow, name))
+
+
+def test_source(uow_factory: UnitOfWorkFactory, name: str, *, cache_dir: Path) -> dict[str, Any]:
+    """Connect and count what a pull would bring, writing nothing."""
+    with uow_factory() as uow:
+        source = _get(uow, name)
+        kind = source.kind
+        config = parse_source_config(kind, source.config)
+        cursor = source.cursor
+    units = plan_pull(name, config, cursor, cache_dir=cache_dir)
+    report = []
+    for unit in units:  # a probe is not run by a test: it would pay for every prompt
+        count = sum(1 for _ in unit.records()) if kind != "probe" else None
+        report.append({"unit": unit.label, "records": count})
+    return {"source": name, "kind": kind, "new_units": len(units), "units": report}
+
+
+def pull_sources(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    cache_dir: Path,
+    model: str | None = None,
+    source: str | None = None,
+    batch_size: int = 10_000,
+) -> list[PullOutcome]:
+    """Pull every new result of the chosen sources; one outcome per source."""
+    with uow_factory() as uow:
+        chosen = [_get(uow, source)] if source else uow.sources.all(model=model)
+        plans = []
+        for s in chosen:
+            found = uow.sources.version_of(s)
+            plans.append(
+                (s.id, s.name, s.kind, s.config, s.cursor, found.model.name, found.version)
+            )
+    outcomes = []
+    for source_id, name, kind, config_data, cursor, model_name, version in plans:
+        outcome = PullOutcome(name)
+        try:
+            config = parse_source_config(kind, config_data)
+            state = dict(cursor or {})
+            for unit in plan_pull(name, config, state, cache_dir=cache_dir):
+                request = IngestRequest(
+                    model=model_name, version=version, origin=unit.origin, format=unit.fmt,
+                    benchmark=unit.benchmark, file=unit.label, source_id=source_id,
+                )  # fmt: skip
+                outcome.runs.append(
+                    ingest_records(
+                        uow_factory, clock, request, unit.records(), batch_size=batch_size
+                    )
+                )
+                state = unit.advance(state)
+                with uow_factory(write=True) as uow:
+                    uow.sources.save_cursor(source_id, state, now=clock())
+                    uow.commit()
+        except ComplianceError as exc:
+            outcome.error = str(exc)
+        except Exception as exc:  # a source's bug or outage must not stop the others
+            outcome.error = f"{type(exc).__name__}: {exc}"
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _get(uow: Any, name: str) -> Source:
+    found: Source | None = uow.sources.get(name)
+    if found is None:
+        raise NotFound(f"no source '{name}'", hint="see them with: compliance sources list")
+    return found
+
+
+def _view(uow: Any, source: Source) -> SourceView:
+    version = uow.sources.version_of(source)
+    return SourceView(
+        id=source.uid,
+        name=source.name,
+        model=version.model.name,
+        version=version.version,
+        kind=source.kind,
+        config=source.config,
+        cursor=source.cursor,
+        last_pulled_at=None
+        if source.last_pulled_at is None
+        else isoformat_z(source.last_pulled_at),
+    )

@@ -1,0 +1,144 @@
+"""The access log: every report read and artifact download is recorded with the read, and
+a read that cannot be recorded is refused (503, nothing served); ``compliance access-log``."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from compliance.api.app import create_app
+from compliance.bootstrap import App
+from compliance.services.access_log import list_access
+from compliance.services.tokens import create_token
+from tests.conftest import BACKEND
+from tests.integration.api.cli import run_cli
+from tests.integration.api.conftest import FAST
+from tests.integration.api.world import World, live_server, minimal_report
+
+
+def test_report_reads_and_downloads_are_logged(
+    client: httpx.Client, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = create_token(world.app.uow_factory, world.app.clock, "auditor-x", "regulator")
+    headers = {"Authorization": f"Bearer {made.secret}"}
+    report = world.reports["steady-truth-2"]
+    pdf = f"/api/v1/reports/{report}/artifacts/pdf"
+    assert client.get("/api/v1/reports", headers=headers).status_code == 200  # a list: not logged
+    assert client.get(f"/api/v1/reports/{report}", headers=headers).status_code == 200
+    etag = client.get(pdf, headers=headers).headers["etag"]
+    assert client.get(pdf, headers={**headers, "Range": "bytes=0-9"}).status_code == 206
+    assert client.get(pdf, headers={**headers, "If-None-Match": etag}).status_code == 304
+    assert client.get(pdf, headers={**headers, "Range": "bytes=99999999-"}).status_code == 416
+    assert client.get(f"/api/v1/reports/{report}/bundle", headers=headers).status_code == 200
+    missing = "/api/v1/reports/rep_aaaaaaaaaaaaaaaa/artifacts/pdf"
+    assert client.get(missing, headers=headers).status_code == 404
+    rows = list(reversed(list_access(world.app.uow_factory, token=made.token.id)))
+    artifact_id = next(
+        a["id"]
+        for a in client.get(f"/api/v1/reports/{report}", headers=world.token("admin")).json()[
+            "artifacts"
+        ]
+        if a["kind"] == "pdf"
+    )
+    assert [(r.action, r.object_type, r.object_id, r.status) for r in rows] == [
+        ("read", "report", report, 200),
+        ("download", "artifact", artifact_id, 200),
+        ("download", "artifact", artifact_id, 206),
+        ("download", "artifact", artifact_id, 304),
+        ("download", "artifact", artifact_id, 416),
+        ("bundle", "report", report, 200),
+        ("download", "artifact", "rep_aaaaaaaaaaaaaaaa/pdf", 404),
+    ]
+    assert {r.client for r in rows} == {"127.0.0.1"} and {r.token for r in rows} == {made.token.id}
+    assert all(r.at.endswith("Z") for r in rows)
+
+    settings = world.app.settings
+    shown = run_cli(settings, capsys, "access-log", "--token", made.token.id, "--json")
+    assert shown.code == 0, shown.err
+    listed = json.loads(shown.out)
+    assert len(listed) == 7 and listed[0]["token_name"] == "auditor-x"
+    assert listed[-1]["action"] == "read"  # newest first
+    table = run_cli(settings, capsys, "access-log", "--token", made.token.id, "--since", "1h")
+    assert table.code == 0 and "auditor-x" in table.out and report in table.out
+    future = run_cli(settings, capsys, "access-log", "--since", "2999-01-01T00:00:00Z", "--json")
+    assert json.loads(future.out) == []
+    bad = run_cli(settings, capsys, "access-log", "--since", "last tuesday")
+    assert bad.code == 1 and "--since" in bad.err
+
+
+def test_the_access_log_over_http_is_for_admins(client: httpx.Client, world: World) -> None:
+    made = create_token(world.app.uow_factory, world.app.clock, "watched", "regulator")
+    headers = {"Authorization": f"Bearer {made.secret}"}
+    client.get(f"/api/v1/reports/{world.reports['steady-truth-1']}", headers=headers)
+    query = {"token_id": made.token.id}
+    assert client.get("/api/v1/access-log", params=query, headers=headers).status_code == 403
+    officer = client.get("/api/v1/access-log", params=query, headers=world.token("officer"))
+    assert officer.status_code == 403
+    rows = client.get("/api/v1/access-log", params=query, headers=world.token("admin")).json()
+    assert [(r["action"], r["status"]) for r in rows] == [("read", 200)]
+
+
+def refuse_access_log(app: App) -> None:
+    """Make the database refuse every access-log row (as a full disk or a broken grant would)."""
+    with app.engine.begin() as connection:
+        if BACKEND == "sqlite":
+            connection.execute(
+                text(
+                    "CREATE TRIGGER refuse_access_log BEFORE INSERT ON access_log "
+                    "BEGIN SELECT RAISE(ABORT, 'access log refused by the test'); END"
+                )
+            )
+        else:
+            connection.execute(
+                text(
+                    "CREATE FUNCTION refuse_access_log() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'access log refused by the test'; END; $$ LANGUAGE plpgsql"
+                )
+            )
+            connection.execute(
+                text(
+                    "CREATE TRIGGER refuse_access_log BEFORE INSERT ON access_log "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_access_log()"
+                )
+            )
+
+
+def allow_access_log(app: App) -> None:
+    with app.engine.begin() as connection:
+        connection.execute(
+            text(
+                "DROP TRIGGER IF EXISTS refuse_access_log"
+                + ("" if BACKEND == "sqlite" else " ON access_log")
+            )
+        )
+        if BACKEND != "sqlite":
+            connection.execute(text("DROP FUNCTION IF EXISTS refuse_access_log()"))
+
+
+def test_a_read_that_cannot_be_logged_is_refused(app: App) -> None:
+    pdf = b"%PDF-1.7\nsecret report content\n%%EOF\n"
+    report = minimal_report(app, pdf=pdf)
+    secret = create_token(app.uow_factory, app.clock, "refused", "regulator").secret
+    headers = {"Authorization": f"Bearer {secret}"}
+    refuse_access_log(app)
+    try:
+        with live_server(create_app(app, FAST)) as url, httpx.Client(base_url=url) as http:
+            for path in (
+                f"/api/v1/reports/{report}/artifacts/pdf",
+                f"/api/v1/reports/{report}",
+                f"/api/v1/reports/{report}/bundle",
+            ):
+                response = http.get(path, headers=headers)
+                assert response.status_code == 503, path
+                assert response.json() == {
+                    "code": "access_log_unavailable",
+                    "message": "the read could not be logged",
+                }
+                assert b"secret report content" not in response.content
+            assert http.get("/api/v1/reports", headers=headers).status_code == 200
+    finally:
+        allow_access_log(app)
+    assert list_access(app.uow_factory) == []

@@ -1,0 +1,158 @@
+"""Tokens and authentication: 401s with a challenge, tokens refused in query strings,
+revocation and expiry at once, model-limited tokens that see foreign objects as absent,
+per-token rate limits, and secrets never stored or logged in clear."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from compliance.api.app import create_app
+from compliance.api.settings import ApiSettings
+from compliance.services.tokens import create_token, revoke_token
+from compliance.storage.tables import ApiToken
+from tests.integration.api.world import World, live_server
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "invalid"),
+    [
+        ({}, False),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, True),
+        ({"Authorization": "Bearer"}, True),
+        ({"Authorization": "Bearer x\ty"}, True),
+        ({"Authorization": "Bearer cmp_short"}, True),
+        ({"Authorization": "Bearer a b"}, True),
+        ({"Authorization": "Bearer cmp_" + "A" * 43}, True),  # well formed, unknown
+    ],
+)
+def test_missing_malformed_and_unknown_tokens_are_401(
+    client: httpx.Client, headers: dict[str, str], invalid: bool
+) -> None:
+    for path in ("/api/v1/models", "/api/v1/reports/rep_aaaaaaaaaaaaaaaa/artifacts/pdf"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 401
+        challenge = response.headers["www-authenticate"]
+        assert challenge.startswith("Bearer realm=")
+        assert ('error="invalid_token"' in challenge) == invalid
+        assert response.json()["code"] == "unauthenticated"
+
+
+def test_revoked_and_expired_tokens_are_401_at_once(client: httpx.Client, world: World) -> None:
+    app = world.app
+    made = create_token(app.uow_factory, app.clock, "to-revoke", "regulator")
+    assert client.get("/api/v1/models", headers=bearer(made.secret)).status_code == 200
+    revoke_token(app.uow_factory, app.clock, made.token.id)
+    assert client.get("/api/v1/models", headers=bearer(made.secret)).status_code == 401
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    old = create_token(app.uow_factory, lambda: long_ago, "expired", "regulator", expires_days=1)
+    assert old.token.expires_at is not None
+    assert client.get("/api/v1/models", headers=bearer(old.secret)).status_code == 401
+    fresh = create_token(app.uow_factory, app.clock, "fresh", "regulator", expires_days=1)
+    assert client.get("/api/v1/models", headers=bearer(fresh.secret)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "access_token={secret}",
+        "token={secret}",
+        "api_key=anything",
+        "model={secret}",
+        "x=1&Authorization=Bearer%20{secret}",
+    ],
+)
+def test_a_token_in_the_query_string_is_refused_with_400(
+    client: httpx.Client, world: World, query: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = world.tokens["admin"]
+    with caplog.at_level(logging.DEBUG):
+        for headers in ({}, world.token("admin")):
+            response = client.get(f"/api/v1/reports?{query.format(secret=secret)}", headers=headers)
+            assert response.status_code == 400
+            assert response.json()["code"] == "token_in_query"
+    server_lines = [  # what the service logs (the test's own client logs its URLs)
+        r.getMessage() for r in caplog.records if r.name.startswith(("compliance", "uvicorn"))
+    ]
+    assert any("/api/v1/reports 400" in line for line in server_lines)
+    assert not any(secret in line or "?" in line for line in server_lines)
+
+
+def test_a_model_limited_token_sees_foreign_objects_as_absent(
+    client: httpx.Client, world: World
+) -> None:
+    mine, theirs = world.token("regulator-steady"), world.token("regulator")
+
+    def as_mine(path: str, **params: object) -> httpx.Response:
+        return client.get(path, headers=mine, params=params or None)
+
+    assert [m["name"] for m in as_mine("/api/v1/models").json()] == ["steady"]
+    reports = as_mine("/api/v1/reports", limit=100).json()["items"]
+    assert {r["model"]["name"] for r in reports} == {"steady"} and len(reports) == 4
+    assert as_mine("/api/v1/reports", model="pleaser").json()["items"] == []
+    audits = as_mine("/api/v1/audits", limit=100).json()["items"]
+    assert {a["model"]["name"] for a in audits} == {"steady"}
+    entries = as_mine("/api/v1/ledger/entries", limit=100).json()["items"]
+    assert world.reports["pleaser-truth-1"] not in {e["report_id"] for e in entries}
+    assert len(entries) == len(world.entries) - 1
+    foreign = {
+        "model": f"/api/v1/models/{world.models['pleaser']}",
+        "versions": f"/api/v1/models/{world.models['pleaser']}/versions",
+        "audit": f"/api/v1/audits/{world.audits['pleaser-truth-1']}",
+        "metrics": f"/api/v1/audits/{world.audits['pleaser-truth-1']}/metric-results",
+        "report": f"/api/v1/reports/{world.reports['pleaser-truth-1']}",
+        "artifact": f"/api/v1/reports/{world.reports['pleaser-truth-1']}/artifacts/pdf",
+        "bundle": f"/api/v1/reports/{world.reports['pleaser-truth-1']}/bundle",
+        "entry": f"/api/v1/ledger/entries/{world.entries[2]}",
+    }
+    absent = {
+        "model": "/api/v1/models/mdl_aaaaaaaaaaaaaaaa",
+        "versions": "/api/v1/models/mdl_aaaaaaaaaaaaaaaa/versions",
+        "audit": "/api/v1/audits/aud_aaaaaaaaaaaaaaaa",
+        "metrics": "/api/v1/audits/aud_aaaaaaaaaaaaaaaa/metric-results",
+        "report": "/api/v1/reports/rep_aaaaaaaaaaaaaaaa",
+        "artifact": "/api/v1/reports/rep_aaaaaaaaaaaaaaaa/artifacts/pdf",
+        "bundle": "/api/v1/reports/rep_aaaaaaaaaaaaaaaa/bundle",
+        "entry": f"/api/v1/ledger/entries/{'0' * 64}",
+    }
+    for name, path in foreign.items():
+        hidden = as_mine(path)
+        missing = as_mine(absent[name])
+        assert hidden.status_code == missing.status_code == 404, name
+        assert hidden.json() == missing.json(), name  # nothing tells them apart
+        assert client.get(path, headers=theirs).status_code == 200, name
+    for path in (f"/api/v1/models/{world.models['steady']}", "/api/v1/policies", "/api/v1/keys"):
+        assert as_mine(path).status_code == 200
+
+
+def test_rate_limit_per_token_with_retry_after(world: World) -> None:
+    limited = ApiSettings(rate_per_second=0.5, rate_burst=3)
+    one = create_token(world.app.uow_factory, world.app.clock, "rate-1", "regulator").secret
+    two = create_token(world.app.uow_factory, world.app.clock, "rate-2", "regulator").secret
+    with live_server(create_app(world.app, limited)) as url, httpx.Client(base_url=url) as http:
+        statuses = [http.get("/api/v1/models", headers=bearer(one)).status_code for _ in range(5)]
+        assert statuses == [200, 200, 200, 429, 429]
+        refused = http.get("/api/v1/models", headers=bearer(one))
+        assert refused.json()["code"] == "rate_limited"
+        assert 1 <= int(refused.headers["retry-after"]) <= 2
+        assert http.get("/api/v1/models", headers=bearer(two)).status_code == 200
+        assert http.get("/healthz").status_code == 200  # health checks are not limited
+
+
+def test_only_the_hash_of_a_secret_is_stored(world: World) -> None:
+    made = create_token(world.app.uow_factory, world.app.clock, "stored", "officer")
+    assert made.secret.startswith("cmp_") and len(made.secret) == 47
+    with world.app.engine.connect() as connection:
+        row = connection.execute(select(ApiToken).where(ApiToken.uid == made.token.id)).one()
+    values = [str(v) for v in row]
+    assert hashlib.sha256(made.secret.encode()).hexdigest() in values
+    assert not any(made.secret in v or made.secret[4:] in v for v in values)

@@ -1,0 +1,129 @@
+"""Registered sources and ``compliance pull``: new results become runs, a re-pull adds
+nothing, and a failing source does not stop the others."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from compliance.bootstrap import App
+from tests.conftest import CliResult, table_counts
+from tests.integration.sources.test_http_source import PAGES, PER_PAGE, Pages, serve
+from tests.integration.test_ingest import records, write_jsonl
+
+Cli = Callable[..., CliResult]
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture
+def registered(cli: Cli) -> None:
+    assert cli("models", "register", "acme", "--version", "1").code == 0
+
+
+def add(cli: Cli, name: str, kind: str, config: dict[str, object]) -> CliResult:
+    return cli(
+        "sources",
+        "add",
+        name,
+        "--model",
+        "acme",
+        "--version",
+        "1",
+        "--kind",
+        kind,
+        "--config",
+        json.dumps(config),
+    )
+
+
+def pull(cli: Cli, *args: str) -> tuple[int, list[dict[str, object]]]:
+    result = cli("pull", "--json", *args)
+    return result.code, json.loads(result.out)
+
+
+@pytest.mark.usefixtures("registered")
+def test_files_source_pulls_new_and_changed_files_once(cli: Cli, app: App, tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_jsonl(drop / "a.jsonl", records(3))
+    write_jsonl(drop / "b.jsonl", [dict(r, benchmark="other") for r in records(4)])
+    assert add(cli, "nightly-files", "files", {"path": str(drop)}).code == 0
+    tested = json.loads(cli("sources", "test", "nightly-files", "--json").out)
+    assert tested["new_units"] == 2 and {u["records"] for u in tested["units"]} == {9, 12}
+    assert table_counts(app)["evaluation_runs"] == 0  # testing writes nothing
+    code, outcome = pull(cli)
+    assert code == 0 and outcome[0]["new_runs"] == 2
+    assert pull(cli)[1][0]["new_runs"] == 0  # nothing new
+    write_jsonl(drop / "c.jsonl", [dict(r, benchmark="third") for r in records(2)])
+    assert pull(cli)[1][0]["new_runs"] == 1
+    rows = records(3)
+    rows[0]["correct"] = not rows[0]["correct"]
+    write_jsonl(drop / "a.jsonl", rows)
+    os.utime(drop / "a.jsonl", ns=(1, 2))  # a changed file, whatever its timestamp
+    assert pull(cli)[1][0]["new_runs"] == 1
+    shown = json.loads(cli("sources", "show", "nightly-files", "--json").out)
+    assert len(shown["cursor"]["files"]) == 3 and shown["last_pulled_at"]
+
+
+@pytest.mark.usefixtures("registered")
+def test_http_lm_eval_and_inspect_sources(cli: Cli, app: App, tmp_path: Path) -> None:
+    lm_eval = tmp_path / "lm"
+    shutil.copytree(DATA / "lm_eval", lm_eval)
+    inspect = tmp_path / "inspect"
+    inspect.mkdir()
+    shutil.copy(DATA / "inspect" / "persona-mc_inspect-0.3.285.eval", inspect)
+    assert add(cli, "harness", "lm-eval", {"path": str(lm_eval)}).code == 0
+    assert add(cli, "aisi", "inspect", {"path": str(inspect)}).code == 0
+    with serve(Pages()) as url:
+        assert add(cli, "results-api", "http", {"url": url}).code == 0
+        code, outcomes = pull(cli)
+        assert code == 0, outcomes
+        by_source = {o["source"]: o for o in outcomes}
+        assert by_source["results-api"]["new_runs"] == 1
+        assert by_source["results-api"]["runs"][0]["record_count"] == PAGES * PER_PAGE
+        assert by_source["harness"]["new_runs"] == 2  # one run per task file
+        assert by_source["aisi"]["new_runs"] == 1
+        before = table_counts(app)
+        code, again = pull(cli)
+        assert code == 0 and all(o["new_runs"] == 0 for o in again)
+        assert table_counts(app) == before
+
+
+@pytest.mark.usefixtures("registered")
+def test_a_failing_source_is_isolated(cli: Cli, tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_jsonl(drop / "a.jsonl", records(2))
+    assert add(cli, "good", "files", {"path": str(drop)}).code == 0
+    assert (
+        add(
+            cli,
+            "down",
+            "http",
+            {"url": "http://127.0.0.1:9/records", "max_retries": 0, "timeout": 2},
+        ).code
+        == 0
+    )
+    code, outcomes = pull(cli)
+    assert code == 1
+    by_source = {o["source"]: o for o in outcomes}
+    assert by_source["good"]["new_runs"] == 1 and by_source["good"]["error"] is None
+    assert by_source["down"]["error"]
+    human = cli("pull", "--source", "down")
+    assert human.code == 1 and "down: failed:" in human.err
+
+
+@pytest.mark.usefixtures("registered")
+def test_source_config_errors_are_clear(cli: Cli) -> None:
+    bad = add(cli, "x", "http", {"url": "http://h/r", "headers": {"Authorization": "Bearer s"}})
+    assert bad.code == 1 and "token_env" in bad.err
+    unknown = add(cli, "y", "ftp", {})
+    assert unknown.code == 1 and "unknown source kind 'ftp'" in unknown.err
+    assert add(cli, "z", "files", {"path": "/tmp"}).code == 0
+    again = add(cli, "z", "files", {"path": "/tmp"})
+    assert again.code == 1 and "already exists" in again.err

@@ -1,0 +1,130 @@
+"""Source configurations: one model per kind, strict, with one-line errors naming the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compliance.errors import ConfigError
+from compliance.sources.config import (
+    FilesSourceConfig,
+    HttpSourceConfig,
+    InspectSourceConfig,
+    LmEvalSourceConfig,
+    ProbeSourceConfig,
+    parse_source_config,
+    secret_from_env,
+)
+
+
+def test_each_kind_parses_to_its_model() -> None:
+    assert isinstance(parse_source_config("files", {"path": "r.jsonl"}), FilesSourceConfig)
+    assert isinstance(
+        parse_source_config("http", {"url": "https://h.example/records"}), HttpSourceConfig
+    )
+    assert isinstance(parse_source_config("lm-eval", {"path": "out"}), LmEvalSourceConfig)
+    assert isinstance(parse_source_config("inspect", {"path": "logs"}), InspectSourceConfig)
+    probe = parse_source_config(
+        "probe",
+        {"base_url": "http://127.0.0.1:8000/v1", "model": "m", "suite": "s", "personas": "p"},
+    )
+    assert isinstance(probe, ProbeSourceConfig)
+    assert probe.concurrency == 8
+    assert probe.variants == ["system"]
+
+
+def test_defaults_of_the_http_source() -> None:
+    config = parse_source_config("http", {"url": "http://127.0.0.1/r", "kind": "http"})
+    assert isinstance(config, HttpSourceConfig)
+    assert (config.items_field, config.next_cursor_field, config.cursor_param) == (
+        "records",
+        "next_cursor",
+        "cursor",
+    )
+    assert config.token_env is None
+
+
+def _error(kind: str, data: dict[str, object]) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        parse_source_config(kind, data)
+    assert "\n" not in str(caught.value)
+    return caught.value
+
+
+def test_an_unknown_field_is_named() -> None:
+    error = _error("http", {"url": "https://h.example/r", "tokn_env": "X"})
+    assert str(error) == "source config (http): field 'tokn_env': is not a field of this kind"
+    assert error.hint is not None
+
+
+def test_a_missing_field_is_named() -> None:
+    assert str(_error("probe", {"model": "m", "suite": "s", "personas": "p"})) == (
+        "source config (probe): field 'base_url': is required"
+    )
+
+
+def test_a_bad_value_is_shown() -> None:
+    message = str(_error("http", {"url": "https://h.example/r", "max_retries": -1}))
+    assert message.startswith("source config (http): field 'max_retries' = -1: ")
+    assert "greater than or equal to 0" in message
+
+
+def test_a_secret_is_refused_where_a_variable_name_belongs() -> None:
+    error = _error("http", {"url": "https://h.example/r", "token_env": "sk-live-0123456789"})
+    assert "token_env" in str(error)
+    assert "sk-live" in str(error)  # the value is shown so the user sees the mistake
+    assert error.hint is not None
+    assert "NAME of an environment variable" in error.hint
+
+
+def test_secret_headers_are_refused() -> None:
+    message = str(
+        _error("http", {"url": "https://h.example/r", "headers": {"Authorization": "Bearer x"}})
+    )
+    assert "field 'headers'" in message
+    assert "token_env" in message
+
+
+def test_the_kind_must_agree() -> None:
+    assert "does not match" in str(_error("http", {"kind": "files", "url": "https://h/r"}))
+
+
+def test_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(ConfigError, match="unknown source kind 'ftp'"):
+        parse_source_config("ftp", {})
+
+
+def test_a_url_must_be_http() -> None:
+    assert "field 'url'" in str(_error("http", {"url": "ftp://h.example/r"}))
+
+
+def test_probe_variants_and_templates_are_checked() -> None:
+    base = {"base_url": "https://api.example/v1", "model": "m", "suite": "s", "personas": "p"}
+    assert "field 'variants.0'" in str(_error("probe", {**base, "variants": ["sidebar"]}))
+    assert "appear once" in str(_error("probe", {**base, "variants": ["system", "system"]}))
+    assert "{user}" in str(_error("probe", {**base, "system_template": "Hi {user}"}))
+    assert "{question}" in str(_error("probe", {**base, "inline_template": "{persona}"}))
+
+
+def test_the_bbq_format_needs_its_prediction_field() -> None:
+    assert "prediction_field" in str(_error("files", {"path": "p.jsonl.gz", "format": "bbq"}))
+    config = parse_source_config(
+        "files", {"path": "p.jsonl.gz", "format": "bbq", "prediction_field": "pred"}
+    )
+    assert isinstance(config, FilesSourceConfig)
+    assert config.path == Path("p.jsonl.gz")
+
+
+def test_configs_are_frozen() -> None:
+    config = parse_source_config("lm-eval", {"path": "out"})
+    assert isinstance(config, LmEvalSourceConfig)
+    with pytest.raises(ValueError, match="frozen"):
+        config.path = Path("elsewhere")  # type: ignore[misc]
+
+
+def test_secret_from_env() -> None:
+    assert secret_from_env("TOKEN", env={"TOKEN": "s3cret"}, what="a token") == "s3cret"
+    with pytest.raises(ConfigError, match="TOKEN") as caught:
+        secret_from_env("TOKEN", env={}, what="a token")
+    assert caught.value.hint == "export TOKEN=... before running"
