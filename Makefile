@@ -33,8 +33,13 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup  ## performance runs: ratios against a bare baseline (not part of the tests)
-	$(BIN)/python benchmarks/ingest.py
+BENCHES := ingest metrics reports probe api nightly
+
+bench: setup  ## every performance run: ratios against a peer or a bare baseline (not tests)
+	@for b in $(BENCHES); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
+
+bench-%: setup  ## one of them, e.g. make bench-api
+	$(BIN)/python benchmarks/$*.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

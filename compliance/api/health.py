@@ -3,6 +3,10 @@
 Neither needs a token. ``/readyz`` answers 200 when the database is reachable and at the
 schema revision this code needs, and the ledger's signing key file exists; else 503 with
 the reason of each failed check, in words that name no host, path or driver error.
+
+It also reports the nightly audit (``nightly``): the last finished slot and whether a slot
+is overdue (the scheduler is down or stuck). An overdue night does not make the API
+unready, since it can still serve what was issued; monitors alert on ``nightly.overdue``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from starlette.responses import JSONResponse
 
 from compliance.api.deps import state_of
 from compliance.bootstrap import App
+from compliance.services.nightly import nightly_status
 
 __all__ = ["router"]
 
@@ -27,9 +32,28 @@ class Health(BaseModel):
     status: str
 
 
+class OverdueJob(BaseModel):
+    job_id: str
+    slot: str
+
+
+class NightlyStatus(BaseModel):
+    """The scheduler's last finished slot and the slots that should have run but did not."""
+
+    last_run_at: str | None
+    last_job_id: str | None
+    last_slot: str | None
+    last_status: str | None
+    overdue: bool
+    overdue_jobs: list[OverdueJob]
+    slots_last_24h: dict[str, int]
+    checked_at: str
+
+
 class Readiness(BaseModel):
     status: str
     checks: dict[str, str]
+    nightly: NightlyStatus | None = None
 
 
 @router.get("/healthz", summary="The process is up")
@@ -47,8 +71,17 @@ async def readyz(request: Request) -> JSONResponse:
     core = state_of(request).core
     checks = await run_in_threadpool(_checks, core)
     ready = all(value == "ok" for value in checks.values())
-    body = Readiness(status="ready" if ready else "not_ready", checks=checks)
+    nightly = await run_in_threadpool(_nightly, core) if checks["database"] == "ok" else None
+    body = Readiness(status="ready" if ready else "not_ready", checks=checks, nightly=nightly)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+def _nightly(core: App) -> NightlyStatus | None:
+    try:
+        return NightlyStatus.model_validate(nightly_status(core))
+    except Exception as exc:  # readiness must answer even if this report cannot be read
+        _log.warning("readiness: nightly status: %s", exc)
+        return None
 
 
 def _checks(core: App) -> dict[str, str]:

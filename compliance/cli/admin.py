@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from compliance.api.openapi import export_openapi
 from compliance.bootstrap import App
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
 from compliance.cli.ingest import ingest_file
@@ -74,7 +75,7 @@ def export(
         bool, typer.Option("--check", help="write nothing; exit 1 when a file is stale")
     ] = False,
 ) -> None:
-    """Write schemas/*.schema.json from the contracts (or check that they are current)."""
+    """Write schemas/*.schema.json and openapi.json from the code (or check they are current)."""
     directory = out or bundled_dir("schemas")
     stale = []
     for name in SCHEMAS:
@@ -87,13 +88,16 @@ def export(
         if not check:
             directory.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+    if export_openapi(check=check, path=directory / "openapi.json"):
+        stale.append("openapi.json")
     if check and stale:
         raise ComplianceError(
             f"stale schemas in {directory}: {', '.join(stale)}",
             hint="run 'compliance schemas export' and commit the result",
         )
     verb = "checked" if check else "wrote"
-    out_console.print(f"{verb} {len(SCHEMAS)} schemas in {directory} ({len(stale)} changed)")
+    count = len(SCHEMAS) + 1  # and the OpenAPI document of the regulator API
+    out_console.print(f"{verb} {count} schemas in {directory} ({len(stale)} changed)")
 
 
 DEMO_BBQ_MODEL = "unifiedqa-t5-11b"

@@ -153,11 +153,17 @@ def test_key_rotation_is_signed_by_both_keys(cli: Cli, app: App, tmp_path: Path)
     rotated = json.loads(cli("ledger", "rotate-key", "--json").out)
     assert rotated["old_key_id"] != rotated["new_key_id"]
     assert (app.signing_key_path.stat().st_mode & 0o777) == 0o600
-    audit(cli, "pleaser")
-    bundle = tmp_path / "b.zip"
-    cli("reports", "export", str(report), "--format", "bundle", "--out", str(bundle))
-    assert cli("reports", "verify", str(bundle)).code == 0
-    with zipfile.ZipFile(bundle) as archive:
-        ledger = archive.read(next(n for n in archive.namelist() if n.endswith(".jsonl")))
-    kinds = [json.loads(line)["kind"] for line in io.BytesIO(ledger).read().splitlines()]
-    assert kinds == ["report", "key_rotation", "report"]
+    after = audit(cli, "pleaser")["report_id"]
+
+    def ledger_kinds(report_id: object, name: str) -> list[str]:
+        bundle = tmp_path / name
+        cli("reports", "export", str(report_id), "--format", "bundle", "--out", str(bundle))
+        assert cli("reports", "verify", str(bundle)).code == 0
+        with zipfile.ZipFile(bundle) as archive:
+            ledger = archive.read(next(n for n in archive.namelist() if n.endswith(".jsonl")))
+        return [json.loads(line)["kind"] for line in io.BytesIO(ledger).read().splitlines()]
+
+    # A bundle carries the chain up to its own report: the first stops before the rotation,
+    # the second crosses it, and verifies under the new key announced by the old one.
+    assert ledger_kinds(report, "first.zip") == ["report"]
+    assert ledger_kinds(after, "second.zip") == ["report", "key_rotation", "report"]

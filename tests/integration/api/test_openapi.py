@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from compliance.api.app import build_routes
 from compliance.api.openapi import export_openapi, openapi_path, render_openapi
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
 
 
 def test_the_committed_document_is_current(tmp_path: object) -> None:
@@ -53,3 +58,14 @@ def test_every_api_route_is_documented_with_get_and_head() -> None:
             assert get["security"] == [{"bearer": []}], path
             assert {"400", "401", "404", "429", "503"} <= set(get["responses"]), path
             assert "422" not in get["responses"]
+
+
+def test_schemas_export_writes_and_checks_the_openapi_document(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "schemas"
+    assert cli("schemas", "export", "--out", str(out)).code == 0
+    assert (out / "openapi.json").read_text(encoding="utf-8") == render_openapi()
+    assert cli("schemas", "export", "--out", str(out), "--check").code == 0
+    (out / "openapi.json").write_text("{}", encoding="utf-8")  # an API change not exported
+    stale = cli("schemas", "export", "--out", str(out), "--check")
+    assert stale.code != 0 and "openapi.json" in stale.err
+    assert (out / "openapi.json").read_text(encoding="utf-8") == "{}"  # --check writes nothing

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from compliance.api.app import create_app
 from compliance.bootstrap import App
 from compliance.errors import StorageUnavailable
 from compliance.paths import bundled_data
@@ -29,6 +32,8 @@ from compliance.services.publish import ensure_signing_key
 from compliance.services.schedules import remove_schedule
 from compliance.services.sources import add_source
 from compliance.storage.repositories.schedules import ScheduleRepository
+from tests.integration.api.conftest import FAST
+from tests.integration.api.world import live_server
 from tests.integration.scheduler.conftest import SLOT, Cli, schedule
 
 DAY = dt.timedelta(days=1)
@@ -289,6 +294,26 @@ def test_nightly_status_reports_the_last_run_and_overdue_slots(loaded: App) -> N
     assert status["last_slot"] == "2026-11-23T02:00:00Z"
     assert status["last_status"] == "succeeded"
     assert status["slots_last_24h"] == {"succeeded": 1}
+
+
+def test_readyz_reports_the_nightly_run_and_an_overdue_slot(loaded: App) -> None:
+    uid = schedule(loaded, "steady", created=SLOT - DAY / 2)
+    h = make_harness(loaded, SLOT + dt.timedelta(hours=3))  # 02:00 slot, past the default 2 h
+
+    def readyz() -> httpx.Response:
+        with live_server(create_app(loaded, FAST)) as url:
+            return httpx.get(f"{url}/readyz")
+
+    overdue = readyz()
+    assert overdue.status_code == 200  # the API can still serve what was issued
+    nightly = overdue.json()["nightly"]
+    assert nightly["overdue"] is True and nightly["last_run_at"] is None
+    missed = {"job_id": f"schedule:{uid}", "slot": "2026-11-23T02:00:00Z"}
+    assert nightly["overdue_jobs"] == [missed]
+    h.runner.catch_up(f"schedule:{uid}")
+    nightly = readyz().json()["nightly"]
+    assert nightly["overdue"] is False and nightly["last_status"] == "succeeded"
+    assert nightly["last_slot"] == "2026-11-23T02:00:00Z"
 
 
 def test_stopping_starts_no_new_slot(loaded: App) -> None:
