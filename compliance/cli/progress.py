@@ -11,13 +11,14 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeRemainingColumn,
 )
 
 from compliance.cli.context import err_console
 
-__all__ = ["file_progress"]
+__all__ = ["file_progress", "record_progress"]
 
 
 @contextmanager
@@ -56,5 +57,44 @@ def file_progress(
                 f"event=progress task={label!r} records={count} bytes={done} total_bytes={size} "
                 f"elapsed_s={now - started:.1f}\n"
             )
+
+    yield log
+
+
+@contextmanager
+def record_progress(*, interval: float = 5.0) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A callback ``(what, records_so_far, total_or_None) -> None`` for work made of several
+    parts (a pull's sources): one rich bar per part on a terminal, else a logfmt line on
+    stderr at most every ``interval`` seconds per part and one when a part starts."""
+    if sys.stderr.isatty():
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} records"),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def update(what: str, count: int, total: int | None) -> None:
+                if what not in tasks:
+                    tasks[what] = bar.add_task(what, total=total)
+                bar.update(tasks[what], completed=count)
+
+            yield update
+        return
+    started = time.monotonic()
+    last: dict[str, float] = {}
+
+    def log(what: str, count: int, total: int | None) -> None:
+        now = time.monotonic()
+        if what in last and now - last[what] < interval:
+            return
+        last[what] = now
+        of = "" if total is None else f" total={total}"
+        sys.stderr.write(
+            f"event=progress task={what!r} records={count}{of} elapsed_s={now - started:.1f}\n"
+        )
 
     yield log

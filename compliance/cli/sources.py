@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
+from compliance.cli.progress import record_progress
 from compliance.services.sources import (
     add_source,
     list_sources,
@@ -94,14 +95,16 @@ def pull(
 ) -> None:
     """Pull every new result from the registered sources (each one run); exit 1 if any failed."""
     cli_app = get_app()
-    outcomes = pull_sources(
-        cli_app.uow_factory,
-        cli_app.clock,
-        cache_dir=cli_app.settings.home / "probe-cache",
-        model=model,
-        source=source,
-        batch_size=cli_app.settings.ingest_batch_size,
-    )
+    with record_progress() as progress:
+        outcomes = pull_sources(
+            cli_app.uow_factory,
+            cli_app.clock,
+            cache_dir=cli_app.settings.home / "probe-cache",
+            model=model,
+            source=source,
+            batch_size=cli_app.settings.ingest_batch_size,
+            on_progress=progress,
+        )
     if json_:
         emit_json(
             [

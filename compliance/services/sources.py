@@ -9,9 +9,10 @@ after its run is stored, so an interrupted pull resumes where it stopped.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from compliance.clock import Clock, isoformat_z
 from compliance.errors import ComplianceError, ConfigError, InputError, NotFound
@@ -22,8 +23,11 @@ from compliance.sources.pulling import plan_pull
 from compliance.storage.tables import Source
 from compliance.storage.uow import UnitOfWorkFactory
 
+T = TypeVar("T")
+
 __all__ = [
     "PullOutcome",
+    "PullProgress",
     "SourceView",
     "add_source",
     "list_sources",
@@ -126,6 +130,10 @@ def test_source(uow_factory: UnitOfWorkFactory, name: str, *, cache_dir: Path) -
     return {"source": name, "kind": kind, "new_units": len(units), "units": report}
 
 
+PullProgress = Callable[[str, int, int | None], None]
+"""``(what, records so far, total records or None)``, called as each record is read."""
+
+
 def pull_sources(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
@@ -134,6 +142,7 @@ def pull_sources(
     model: str | None = None,
     source: str | None = None,
     batch_size: int = 10_000,
+    on_progress: PullProgress | None = None,
 ) -> list[PullOutcome]:
     """Pull every new result of the chosen sources; one outcome per source."""
     with uow_factory() as uow:
@@ -155,10 +164,11 @@ def pull_sources(
                     model=model_name, version=version, origin=unit.origin, format=unit.fmt,
                     benchmark=unit.benchmark, file=unit.label, source_id=source_id,
                 )  # fmt: skip
+                records = unit.records()
+                if on_progress is not None:
+                    records = _reporting(records, f"{name}: {unit.label}", unit.total, on_progress)
                 outcome.runs.append(
-                    ingest_records(
-                        uow_factory, clock, request, unit.records(), batch_size=batch_size
-                    )
+                    ingest_records(uow_factory, clock, request, records, batch_size=batch_size)
                 )
                 state = unit.advance(state)
                 with uow_factory(write=True) as uow:
@@ -170,6 +180,15 @@ def pull_sources(
             outcome.error = f"{type(exc).__name__}: {exc}"
         outcomes.append(outcome)
     return outcomes
+
+
+def _reporting(
+    records: Iterator[T], what: str, total: int | None, on_progress: PullProgress
+) -> Iterator[T]:
+    on_progress(what, 0, total)
+    for count, record in enumerate(records, 1):
+        on_progress(what, count, total)
+        yield record
 
 
 def _get(uow: Any, name: str) -> Source:

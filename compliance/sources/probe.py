@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import gzip
 import hashlib
@@ -52,7 +53,15 @@ import string
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -664,7 +673,7 @@ async def aprobe(
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], float] = time.time,
 ) -> AsyncIterator[EvaluationRecord]:
-    """Ask every prompt and yield its record as it completes (not in prompt order).
+    """Ask every prompt and yield the records in prompt order (see ``_in_prompt_order``).
 
     ``transport`` replaces the network (tests); ``sleep``, ``rng``, ``clock`` and ``now``
     drive the backoff, the rate limit and ``Retry-After`` dates.
@@ -704,8 +713,8 @@ async def aprobe(
 
         try:
             done = 0
-            window = max(2 * config.concurrency, 16)
-            async for record in _as_completed(ask, prompts, window):
+            window = max(4 * config.concurrency, 64)
+            async for record in _in_prompt_order(ask, prompts, window):
                 done += 1
                 if on_progress is not None:
                     on_progress(done, len(prompts))
@@ -715,36 +724,39 @@ async def aprobe(
                 cache.commit()
 
 
-async def _as_completed(
-    ask: Callable[[Prompt], Awaitable[EvaluationRecord]], prompts: Sequence[Prompt], window: int
+async def _in_prompt_order(
+    ask: Callable[[Prompt], Coroutine[Any, Any, EvaluationRecord]],
+    prompts: Sequence[Prompt],
+    window: int,
 ) -> AsyncIterator[EvaluationRecord]:
-    """Run ``ask`` over the prompts, ``window`` tasks at a time; results as they finish."""
-    waiting = iter(prompts)
-    live: set[asyncio.Task[EvaluationRecord]] = set()
-    finished: asyncio.Queue[asyncio.Task[EvaluationRecord]] = asyncio.Queue()
+    """Run ``ask`` over the prompts, at most ``window`` started and not yet yielded, and
+    yield the results in prompt order.
 
-    async def run(prompt: Prompt) -> EvaluationRecord:
-        return await ask(prompt)
+    The order matters: a run's content hash is taken over its records in order, so a
+    re-pull that gets the same replies (from the cache or the model) must give the same
+    sequence to be recognized as the run already stored. A slow prompt holds back only
+    what is yielded, while the ``window - 1`` prompts behind it keep running.
+    """
+    waiting = iter(prompts)
+    started: collections.deque[asyncio.Task[EvaluationRecord]] = collections.deque()
 
     def launch() -> None:
         prompt = next(waiting, None)
         if prompt is not None:
-            task = asyncio.create_task(run(prompt))
-            live.add(task)
-            task.add_done_callback(finished.put_nowait)
+            started.append(asyncio.create_task(ask(prompt)))
 
     try:
         for _ in range(window):
             launch()
-        while live:
-            task = await finished.get()
-            live.discard(task)
+        while started:
+            record = await started[0]
+            started.popleft()
             launch()
-            yield task.result()
+            yield record
     finally:
-        for task in live:
+        for task in started:
             task.cancel()
-        await asyncio.gather(*live, return_exceptions=True)
+        await asyncio.gather(*started, return_exceptions=True)
 
 
 def _clients(

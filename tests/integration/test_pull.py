@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from compliance.bootstrap import App
+from compliance.sources.probe import build_prompts, load_personas, load_suite
 from tests.conftest import CliResult, table_counts
+from tests.integration.sources.fake_chat import FakeChat, serve_chat
 from tests.integration.sources.test_http_source import PAGES, PER_PAGE, Pages, serve
 from tests.integration.test_ingest import records, write_jsonl
 
@@ -127,3 +129,30 @@ def test_source_config_errors_are_clear(cli: Cli) -> None:
     assert add(cli, "z", "files", {"path": "/tmp"}).code == 0
     again = add(cli, "z", "files", {"path": "/tmp"})
     assert again.code == 1 and "already exists" in again.err
+
+
+@pytest.mark.usefixtures("registered")
+def test_a_probe_source_is_pulled_with_progress(cli: Cli, tmp_path: Path) -> None:
+    """The probe asks the model's chat endpoint every persona × question; the pull reports
+    its progress against the known total (logfmt lines off a terminal) and a second pull
+    is answered from the per-source cache and stores nothing new."""
+    full = load_suite("bbq-disambig-300")
+    small = full.model_copy(update={"items": full.items[:12]})
+    suite_file = tmp_path / "suite.json"
+    suite_file.write_text(small.model_dump_json(), encoding="utf-8")
+    personas = load_personas("core-10")
+    expected = len(build_prompts(small, personas))
+    chat = FakeChat(suite=small, personas=personas)
+    with serve_chat(chat) as url:
+        config = {"base_url": url, "model": "m", "suite": str(suite_file), "personas": "core-10"}
+        assert add(cli, "live", "probe", config).code == 0
+        result = cli("pull")
+        assert result.code == 0, result.err
+        assert "live: 1 new run(s)" in result.out
+        progress = [line for line in result.err.splitlines() if line.startswith("event=progress")]
+        assert progress and f"total={expected}" in progress[0], result.err
+        asked = chat.requests
+        code, again = pull(cli)
+    assert code == 0 and again[0]["new_runs"] == 0
+    assert again[0]["runs"][0]["record_count"] == expected
+    assert chat.requests == asked  # every reply came from the cache
