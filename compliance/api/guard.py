@@ -8,6 +8,7 @@ Promises, for every HTTP request:
 - a GET or HEAD that carries a body (``Content-Length`` > 0 or ``Transfer-Encoding``) is
   refused with **400** ``body_not_allowed``; a portal form whose declared body exceeds
   ``max_body`` bytes is refused with **413** (an API route answers any other method 405);
+  a refused body is read and dropped first (up to 1 MiB), so the client reads the answer;
 - HEAD is answered as GET without the body (the route sees ``request.state.head``, so an
   artifact is not read for it);
 - responses carry ``X-Content-Type-Options: nosniff`` and, unless the route set its own,
@@ -89,6 +90,7 @@ class Guard:
             if refusal is None:
                 await self.app(scope, receive, send_guarded)
             else:
+                await _drain(receive)
                 await _send_error(send_guarded, *refusal)
         finally:
             client = scope.get("client")
@@ -120,6 +122,26 @@ class Guard:
         if limited and length is not None and (length < 0 or length > self.max_body):
             return 413, "body_too_large", f"request bodies are limited to {self.max_body} bytes"
         return None
+
+
+_DRAIN_LIMIT = 1 << 20
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop the body of a refused request, up to ``_DRAIN_LIMIT`` bytes.
+
+    The refusal closes the connection; closing a socket with unread bytes in it sends a
+    TCP reset, which can reach the client before it has read the refusal. A body larger
+    than the limit is not read: past that, the client may see a reset instead of the 413.
+    """
+    read = 0
+    while read <= _DRAIN_LIMIT:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _with_security_headers(headers: Any) -> list[tuple[bytes, bytes]]:

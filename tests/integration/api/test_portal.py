@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import io
+import socket
+import time
 import zipfile
 from collections.abc import Iterator
 
@@ -95,6 +97,27 @@ def test_login_without_csrf_or_from_elsewhere_is_refused(
     big = browser.post("/portal/login", data={"token": "x" * 10_000, "csrf": csrf_of(form)})
     assert big.status_code == 413
     assert "portal_session" not in browser.cookies
+
+
+def test_an_oversized_form_is_answered_413_not_reset(base_url: str) -> None:
+    """The refusal must reach even a client slow to read it: the server reads and drops
+    the refused body before it closes, since closing on unread bytes sends a TCP reset
+    that destroys the unread answer (seen as 'connection reset by peer' under load)."""
+    url = httpx.URL(base_url)
+    body = b"token=" + b"x" * 200_000
+    head = (
+        f"POST /portal/login HTTP/1.1\r\nHost: {url.host}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((url.host, url.port or 80), timeout=10) as sock:
+        sock.sendall(head + body)
+        time.sleep(0.5)  # the answer and the close arrive before the client reads
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:80]
+    assert b"body_too_large" in answer
 
 
 def test_pages_downloads_and_logout(browser: httpx.Client, world: World) -> None:
