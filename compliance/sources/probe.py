@@ -101,6 +101,7 @@ __all__ = [
     "build_bbq_suite",
     "build_prompts",
     "cache_key",
+    "configured_prompts",
     "extract_answer",
     "is_refusal",
     "load_personas",
@@ -806,6 +807,21 @@ def _skip_sniffio_lookups() -> None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
+def configured_prompts(
+    config: ProbeSourceConfig, suite: ProbeSuite, personas: PersonaSet
+) -> list[Prompt]:
+    """The prompts ``config`` asks of ``suite`` under ``personas`` (its variants,
+    baseline and templates)."""
+    return build_prompts(
+        suite,
+        personas,
+        variants=config.variants,
+        include_baseline=config.include_baseline,
+        system_template=config.system_template,
+        inline_template=config.inline_template,
+    )
+
+
 def run_probe(
     config: ProbeSourceConfig,
     *,
@@ -827,14 +843,7 @@ def run_probe(
     """
     suite = suite or load_suite(config.suite)
     personas = personas or load_personas(config.personas)
-    prompts = build_prompts(
-        suite,
-        personas,
-        variants=config.variants,
-        include_baseline=config.include_baseline,
-        system_template=config.system_template,
-        inline_template=config.inline_template,
-    )
+    prompts = configured_prompts(config, suite, personas)
     api_key = None
     if config.api_key_env is not None:
         api_key = secret_from_env(config.api_key_env, env=env, what="the probe's API key")

@@ -37,7 +37,7 @@ from compliance.sources.http_source import pull_http_records
 from compliance.sources.inspect_logs import find_inspect_logs, read_inspect_log
 from compliance.sources.lm_eval import find_samples_files, read_lm_eval_samples
 from compliance.sources.local import FileFormat, default_benchmark, open_record_file
-from compliance.sources.probe import build_prompts, load_personas, load_suite, run_probe
+from compliance.sources.probe import configured_prompts, load_personas, load_suite, run_probe
 
 __all__ = ["PullUnit", "plan_pull"]
 
@@ -172,16 +172,7 @@ def _http_unit(name: str, config: HttpSourceConfig, state: Cursor) -> PullUnit:
 
 def _probe_unit(name: str, config: ProbeSourceConfig, cache_dir: Path) -> PullUnit:
     suite, personas = load_suite(config.suite), load_personas(config.personas)
-    total = len(
-        build_prompts(
-            suite,
-            personas,
-            variants=config.variants,
-            include_baseline=config.include_baseline,
-            system_template=config.system_template,
-            inline_template=config.inline_template,
-        )
-    )
+    total = len(configured_prompts(config, suite, personas))
 
     def records() -> Iterator[NumberedRecord]:
         cache_dir.mkdir(parents=True, exist_ok=True)
