@@ -313,7 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per scenario")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="uvicorn workers per server (as compliance serve)"
+    )
     parser.add_argument("--reports", type=int, default=200, help="reports in the database")
     parser.add_argument(
         "--postgres",
