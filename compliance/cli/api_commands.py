@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import logging
 import os
 import re
-import socket
 import sys
 from typing import Annotated, Any
 
@@ -23,6 +21,7 @@ from rich.table import Table
 
 from compliance.bootstrap import App
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
+from compliance.cli.workers import run_workers
 from compliance.errors import InputError
 from compliance.services.access_log import list_access
 from compliance.services.tokens import ROLES, create_token, list_tokens, revoke_token
@@ -206,31 +205,13 @@ def serve(
 
 
 def run_uvicorn(app: Any, *, host: str, port: int, workers: int, **options: Any) -> None:
-    """``uvicorn.run``, except that with several workers the listening socket is made here.
-
-    uvicorn makes its shared socket without a protocol number; asyncio then does not set
-    ``TCP_NODELAY`` on the connections it accepts, and every response waits for a delayed
-    ACK (about 40 ms: 22 requests a second on one connection). A socket made as TCP
-    (``IPPROTO_TCP``) keeps the number through the workers' fork.
-    """
+    """``uvicorn.run`` for one worker; several run under :func:`run_workers` (a socket each)."""
     import uvicorn
 
     if workers == 1:
         uvicorn.run(app, host=host, port=port, **options)
         return
-    from uvicorn.supervisors import Multiprocess
-
-    app_dir = options.pop("app_dir", None)
-    if app_dir is not None:
-        sys.path.insert(0, app_dir)
-    config = uvicorn.Config(app, host=host, port=port, workers=workers, **options)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.set_inheritable(True)
-    logging.getLogger("uvicorn.error").info("Uvicorn running on http://%s:%d", host, port)
-    Multiprocess(config, sockets=[sock]).run()
+    run_workers(app, host=host, port=port, workers=workers, **options)
 
 
 def log_config(level: str) -> dict[str, object]:

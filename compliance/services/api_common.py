@@ -21,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from compliance.clock import Clock
@@ -41,6 +42,7 @@ __all__ = [
     "CURSOR_PATTERNS",
     "MAX_PAGE",
     "Access",
+    "Deferrer",
     "PageCache",
     "Work",
     "limit_of",
@@ -103,19 +105,41 @@ class Access:
     roles: frozenset[str] = ALL_ROLES
 
 
-def read(uow_factory: UnitOfWorkFactory, clock: Clock, access: Access, work: Work[T]) -> T:
+Deferrer = Callable[[Callable[[], None]], object]
+"""Runs a job later, elsewhere (a caller on an event loop hands it to a worker thread)."""
+
+
+def read(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    access: Access,
+    work: Work[T],
+    *,
+    defer: Deferrer | None = None,
+) -> T:
+    """``work`` in the transaction that authenticates the caller. Recording the token's use
+    (at most every few minutes) is a write that may wait for the database's write lock:
+    with ``defer`` it is handed over instead of done before returning."""
     now = clock()
     with uow_factory() as uow:
         principal = authenticate(uow, access.credential, now, access.roles)
         result = work(ReadRepository(uow.session), principal)
     if needs_touch(principal, now):
-        try:
-            with uow_factory(write=True) as uow:
-                touch(uow, principal, now)
-                uow.commit()
-        except Exception:  # only a usage timestamp: never fail a read for it
-            _log.warning("could not record the last use of token %s", principal.token_id)
+        job = partial(_record_use, uow_factory, principal, now)
+        if defer is None:
+            job()
+        else:
+            defer(job)
     return result
+
+
+def _record_use(uow_factory: UnitOfWorkFactory, principal: Principal, now: dt.datetime) -> None:
+    try:
+        with uow_factory(write=True) as uow:
+            touch(uow, principal, now)
+            uow.commit()
+    except Exception:  # only a usage timestamp: never fail a read for it
+        _log.warning("could not record the last use of token %s", principal.token_id)
 
 
 def logged_read(

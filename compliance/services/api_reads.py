@@ -32,6 +32,7 @@ from compliance.services.api_common import (
     CURSOR_PATTERNS,
     MAX_PAGE,
     Access,
+    Deferrer,
     PageCache,
     limit_of,
     logged_read,
@@ -212,9 +213,12 @@ def list_reports(
     query: ReportQuery,
     *,
     cache: PageCache | None = None,
+    defer: Deferrer | None = None,
 ) -> v.ReportPage:
     """Reports newest first; with ``cache``, a page is reused while no report was issued
-    (reports are append-only and what a page shows of them never changes)."""
+    (reports are append-only and what a page shows of them never changes). Reading a cached
+    page is two indexed point reads (the token, the reports' mark); ``defer``: see
+    :func:`~compliance.services.api_common.read`."""
     size, after = limit_of(query.limit), time_position(query.cursor, "r", "rep")
 
     def work(repo: ReadRepository, principal: Principal) -> v.ReportPage:
@@ -229,7 +233,7 @@ def list_reports(
             cache.put(key, page)
         return page
 
-    return read(uow_factory, clock, access, work)
+    return read(uow_factory, clock, access, work, defer=defer)
 
 
 def _report_page(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from compliance.clock import Clock, isoformat_z
 from compliance.errors import ComplianceError, InputError, NotFound
-from compliance.storage.repositories.tokens import TokenRepository
+from compliance.storage.repositories.tokens import TokenCredentials, TokenRepository
 from compliance.storage.tables import ApiToken
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -199,9 +199,9 @@ def authenticate(
     if credential.secret is not None:
         if not looks_like_token(credential.secret):
             raise Unauthenticated("the bearer token is malformed")
-        token = tokens.by_hash(hash_secret(credential.secret))
+        token = tokens.credentials(secret_hash=hash_secret(credential.secret))
     elif credential.token_id is not None:
-        token = tokens.by_uid(credential.token_id)
+        token = tokens.credentials(uid=credential.token_id)
     else:
         raise Unauthenticated("a bearer token is required")
     if token is None or _state(token, now) != "active":
@@ -243,7 +243,7 @@ def touch(uow: UnitOfWork, principal: Principal, now: dt.datetime) -> None:
     TokenRepository(uow.session).touch(principal.token_pk, now, older_than=TOUCH_INTERVAL)
 
 
-def _state(token: ApiToken, now: dt.datetime) -> str:
+def _state(token: ApiToken | TokenCredentials, now: dt.datetime) -> str:
     if token.revoked_at is not None:
         return "revoked"
     if token.expires_at is not None and token.expires_at <= now:

@@ -85,7 +85,6 @@ class UnitOfWork:
         self.reports = ReportRepository(session)
         self.sources = SourceRepository(session)
         self.ledger = LedgerRepository(session)
-        guard_append_only(session)
         self.personas = PersonaRepository(session)
         self.policies = PolicyRepository(session)
         self.runs = RunRepository(session)
@@ -119,6 +118,7 @@ UnitOfWorkFactory = Callable[..., UnitOfWork]
 def unit_of_work_factory(engine: Engine) -> UnitOfWorkFactory:
     """``factory(write=False)`` opens a new unit of work on ``engine``."""
     sessions = make_session_factory(engine)
+    guard_append_only(sessions)
 
     def factory(*, write: bool = False) -> UnitOfWork:
         return UnitOfWork(sessions, write=write)

@@ -100,6 +100,7 @@ _REPORT_SELECT = (  # an immutable statement: each query derives its own from it
     .join(Policy, Policy.id == Audit.policy_id)
     .outerjoin(_PREVIOUS, _PREVIOUS.id == Report.supersedes_id)
 )
+_REPORTS_MARK = select(func.max(Report.id))  # built once: it memoizes its cache key
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ class ReadRepository:
     def reports_mark(self) -> int:
         """The highest report id: reports are append-only, so while it is unchanged every
         list of reports reads the same."""
-        mark = self._session.connection().execute(select(func.max(Report.id))).scalar()
+        mark = self._session.connection().execute(_REPORTS_MARK).scalar()
         return int(mark or 0)
 
     def latest_reports(self, scope: Scope) -> list[ReportRow]:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from compliance.errors import Conflict
 from compliance.storage.tables import (
@@ -32,18 +32,18 @@ _LEDGER_LOCK = 0x636F6D706C  # "compl": one advisory lock for the whole ledger
 _APPEND_ONLY = (Report, ReportArtifact, LedgerEntry)
 
 
-def guard_append_only(session: Session) -> None:
-    """Refuse, before anything reaches the database, any change to an append-only row."""
+def guard_append_only(sessions: sessionmaker[Session]) -> None:
+    """Refuse, before anything reaches the database, any change to an append-only row made
+    in a session of ``sessions`` (registered once per factory, not per session)."""
+    event.listen(sessions, "before_flush", _refuse_changes)
 
-    @event.listens_for(session, "before_flush")
-    def _refuse(session: Session, flush_context: Any, instances: Any) -> None:
-        for obj in list(session.dirty) + list(session.deleted):
-            if isinstance(obj, _APPEND_ONLY) and (
-                obj in session.deleted or session.is_modified(obj)
-            ):
-                raise Conflict(
-                    f"{type(obj).__tablename__} rows are append-only: issue a new version instead",
-                )
+
+def _refuse_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, _APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj)):
+            raise Conflict(
+                f"{type(obj).__tablename__} rows are append-only: issue a new version instead",
+            )
 
 
 class ReportRepository:

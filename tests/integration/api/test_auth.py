@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 
 import httpx
 import pytest
@@ -14,7 +15,8 @@ from sqlalchemy import select
 
 from compliance.api.app import create_app
 from compliance.api.settings import ApiSettings
-from compliance.services.tokens import create_token, revoke_token
+from compliance.clock import isoformat_z
+from compliance.services.tokens import create_token, list_tokens, revoke_token
 from compliance.storage.tables import ApiToken
 from tests.integration.api.world import World, live_server
 
@@ -156,3 +158,24 @@ def test_only_the_hash_of_a_secret_is_stored(world: World) -> None:
     values = [str(v) for v in row]
     assert hashlib.sha256(made.secret.encode()).hexdigest() in values
     assert not any(made.secret in v or made.secret[4:] in v for v in values)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/reports", "/api/v1/models"],  # the list runs on the event loop, models in a thread
+)
+def test_the_last_use_of_a_token_is_recorded(client: httpx.Client, world: World, path: str) -> None:
+    app = world.app
+    made = create_token(app.uow_factory, app.clock, f"used-{path.rsplit('/', 1)[1]}", "regulator")
+
+    def last_used() -> str | None:
+        (view,) = [t for t in list_tokens(app.uow_factory, app.clock) if t.id == made.token.id]
+        return view.last_used_at
+
+    assert last_used() is None
+    response = client.get(path, headers={"Authorization": f"Bearer {made.secret}"})
+    assert response.status_code == 200
+    deadline = time.monotonic() + 10  # the list hands the write to a thread: not awaited
+    while last_used() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert last_used() == isoformat_z(app.clock())
