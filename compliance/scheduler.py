@@ -306,9 +306,9 @@ def _run_locked(
 ) -> int:
     global _runtime  # noqa: PLW0603
     sqlite = app.engine.dialect.name == "sqlite"
-    # SQLite has one writer: the report (PDF) is rendered inside the audit's write
-    # transaction, so a second worker mostly waits for the lock
-    workers = settings.scheduler_workers or (1 if sqlite else 2)
+    # two slots at a time: one renders its report (in a child process, outside any write
+    # transaction) while the other pulls and computes; reports are stored one at a time
+    workers = settings.scheduler_workers or 2
 
     def guard() -> None:
         try:

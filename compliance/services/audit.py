@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,9 +34,10 @@ from compliance.domain.policy import PolicySpec
 from compliance.errors import ComplianceError, Conflict, InputError, NotFound
 from compliance.metrics import RecordColumns, compute_all, default_dimensions
 from compliance.metrics.results import MetricResult
+from compliance.reporting.pdf import render_pdf
 from compliance.services.manifest_builder import AuditContext, build_manifest
 from compliance.services.policies import load_policy, resolve_policy
-from compliance.services.publish import issue_report
+from compliance.services.publish import PdfRenderer, issue_report, prepare_report
 from compliance.services.registry import require_version
 from compliance.storage.repositories.audits import AuditKeyTaken, NewAudit
 from compliance.storage.tables import EvaluationRun
@@ -132,11 +134,19 @@ def run_audit(
     *,
     key_path: Path | None = None,
     before_findings: Hook | None = None,
+    pdf_renderer: PdfRenderer = render_pdf,
+    issue_lock: AbstractContextManager[object] | None = None,
 ) -> AuditResult:
     """Audit as the module docstring describes and issue the report signed with the key at
     ``key_path`` (every entry point passes it; ``None`` stores the audit without issuing a
     report, for library use). ``before_findings`` is a test seam that runs inside the write
-    transaction between metric results and findings."""
+    transaction between metric results and findings.
+
+    The report is rendered before the write transaction (``pdf_renderer``, maybe in a child
+    process) and stored in it if the ledger did not move meanwhile (else rendered again
+    under the ledger lock). ``issue_lock``, held from that rendering to the commit, lets a
+    caller running several audits at once (the scheduler) issue one report at a time, so
+    the renderings are never wasted while the audits' other work overlaps."""
     started = clock()
     audit_uid = new_uid("aud")
     with uow_factory() as uow:
@@ -147,12 +157,20 @@ def run_audit(
             raise _slot_done(done.uid, request.slot)
         target = _Target(audit_uid, key, version.id, policy.id, f"{policy.name}@{policy.version}")
     try:
-        return _audit(uow_factory, clock, request, target, started, key_path, before_findings)
+        issuing = _Issuing(key_path, pdf_renderer, issue_lock or nullcontext())
+        return _audit(uow_factory, clock, request, target, started, issuing, before_findings)
     except AuditKeyTaken:
         raise
     except Exception as exc:
         _record_failure(uow_factory, clock, target, request, started, exc)
         raise
+
+
+@dataclass(frozen=True)
+class _Issuing:
+    key_path: Path | None
+    pdf_renderer: PdfRenderer
+    lock: AbstractContextManager[object]
 
 
 @dataclass(frozen=True)
@@ -170,7 +188,7 @@ def _audit(
     request: AuditRequest,
     target: _Target,
     started: dt.datetime,
-    key_path: Path | None,
+    issuing: _Issuing,
     before_findings: Hook | None,
 ) -> AuditResult:
     with uow_factory() as uow:
@@ -215,27 +233,40 @@ def _audit(
         started_at=started,
         finished_at=finished,
     )
-    with uow_factory(write=True) as uow:
-        stored = uow.audits.add(
-            audit, run_ids=list(context.run_ids), metric_rows=[_metric_row(r) for r in results]
-        )
-        if before_findings is not None:
-            before_findings(target.audit_uid)
-        uow.audits.add_findings(stored.id, [_finding_row(f) for f in findings])
-        issued = None
-        if key_path is not None:
-            issued = issue_report(
-                uow,
+    with issuing.lock:
+        prepared = None
+        if issuing.key_path is not None:
+            prepared = prepare_report(
+                uow_factory,
                 audit_manifest=manifest,
                 model_id=context.model_id,
-                audit_id=stored.id,
-                key_path=key_path,
+                key_path=issuing.key_path,
                 clock=clock,
+                pdf_renderer=issuing.pdf_renderer,
             )
-            manifest = issued.manifest
-            stored.manifest = issued.manifest_bytes
-            stored.manifest_sha256 = manifest_sha256(manifest)
-        uow.commit()
+        with uow_factory(write=True) as uow:
+            stored = uow.audits.add(
+                audit, run_ids=list(context.run_ids), metric_rows=[_metric_row(r) for r in results]
+            )
+            if before_findings is not None:
+                before_findings(target.audit_uid)
+            uow.audits.add_findings(stored.id, [_finding_row(f) for f in findings])
+            issued = None
+            if issuing.key_path is not None:
+                issued = issue_report(
+                    uow,
+                    audit_manifest=manifest,
+                    model_id=context.model_id,
+                    audit_id=stored.id,
+                    key_path=issuing.key_path,
+                    clock=clock,
+                    prepared=prepared,
+                    pdf_renderer=issuing.pdf_renderer,
+                )
+                manifest = issued.manifest
+                stored.manifest = issued.manifest_bytes
+                stored.manifest_sha256 = manifest_sha256(manifest)
+            uow.commit()
     return AuditResult(
         id=target.audit_uid,
         key=target.key,

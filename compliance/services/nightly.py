@@ -40,6 +40,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from compliance.clock import Clock, isoformat_z
 from compliance.errors import Conflict
+from compliance.reporting.pdf import PdfProcess
 from compliance.services.audit import AuditRequest, AuditResult, run_audit
 from compliance.services.notify import Notifier
 from compliance.services.policies import split_reference
@@ -97,7 +98,7 @@ class NightlySettings(BaseSettings):
     missed_lookback_seconds: float = Field(default=7 * 86400, gt=0)
     overdue_seconds: float = Field(default=2 * 3600, gt=0)
     scheduler_workers: int | None = Field(
-        default=None, ge=1, le=64, description="default: 1 on SQLite, 2 on PostgreSQL"
+        default=None, ge=1, le=64, description="slots run at once (default 2)"
     )
     fake_now: dt.datetime | None = Field(default=None, description="tests only")
 
@@ -152,6 +153,10 @@ def raise_if_cancelled(_audit_uid: str = "") -> None:
         raise JobCancelled(token.reason)
 
 
+_PDF_PROCESS = PdfProcess()  # one rendering child for the scheduler process, on first use
+_ISSUE_LOCK = threading.Lock()  # one report rendered and stored at a time in this process
+
+
 def default_ports(app: App) -> NightlyPorts:
     """The production wiring of the three ports: the one function to edit.
 
@@ -159,7 +164,10 @@ def default_ports(app: App) -> NightlyPorts:
       that failed fails the slot (:class:`PullFailed`: no audit of stale data under a
       nightly slot); without that service nothing is pulled (logged);
     - audit: ``run_audit`` issuing the signed report in the audit's transaction,
-      cancellable: a slot past its time limit rolls its write back;
+      cancellable: a slot past its time limit rolls its write back. The PDF is rendered in a
+      child process (:class:`~compliance.reporting.pdf.PdfProcess`), before that
+      transaction, one report at a time (:data:`_ISSUE_LOCK`): while one slot renders, the
+      other workers pull and compute;
     - checkpoint: ``compliance.services.publish.append_checkpoint`` (a logged no-op if absent).
     """
     settings = app.settings
@@ -194,6 +202,8 @@ def default_ports(app: App) -> NightlyPorts:
             request,
             key_path=key_path,
             before_findings=raise_if_cancelled,
+            pdf_renderer=_PDF_PROCESS,
+            issue_lock=_ISSUE_LOCK,
         )
 
     try:

@@ -2,7 +2,9 @@
 
 :func:`issue_report` runs inside the audit's write unit of work, under the ledger lock, so
 the audit, its report (manifest, HTML, PDF) and the report's ledger entry are written
-together or not at all, and two concurrent audits never fork the chain:
+together or not at all, and two concurrent audits never fork the chain. The rendering
+(seconds) can be done before that transaction by :func:`prepare_report`; it is stored only
+if the series and the ledger are still as it saw them, and done again under the lock if not:
 
 1. the series (model × policy name) gets its next version, naming the one it supersedes,
    and a trend built from the earlier versions' manifests;
@@ -22,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,9 +59,12 @@ from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "IssuedReport",
+    "PdfRenderer",
+    "RenderedReport",
     "append_checkpoint",
     "ensure_signing_key",
     "issue_report",
+    "prepare_report",
     "rotate_key",
 ]
 
@@ -95,6 +101,55 @@ def ensure_signing_key(uow_factory: UnitOfWorkFactory, clock: Clock, key_path: P
     return key_id
 
 
+PdfRenderer = Callable[[str], bytes]
+"""HTML → PDF bytes: :func:`~compliance.reporting.pdf.render_pdf` here, or in a child
+process (:class:`~compliance.reporting.pdf.PdfProcess`)."""
+
+
+@dataclass(frozen=True)
+class _Basis:
+    """The state a rendering was made against; it stays right while this is unchanged."""
+
+    series: tuple[str, ...]  # the uids of the series' earlier reports, in order
+    last_seq: int | None
+    last_hash: str | None
+    key_id: str
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """The next report of a series, rendered and signed, not yet stored."""
+
+    basis: _Basis
+    uid: str
+    issued: dt.datetime
+    manifest: ReportManifest
+    body: bytes
+    sha: str
+    signature: str
+    contents: dict[str, bytes]
+    previous_id: int | None
+
+
+def prepare_report(
+    uow_factory: UnitOfWorkFactory,
+    *,
+    audit_manifest: ReportManifest,
+    model_id: int,
+    key_path: Path,
+    clock: Clock,
+    pdf_renderer: PdfRenderer = render_pdf,
+) -> RenderedReport:
+    """Render the next report of the audit's series ahead of its write transaction, from a
+    read of the series and the ledger's last entry, holding no lock (rendering takes
+    seconds; the write then takes milliseconds). :func:`issue_report` stores it only if
+    nothing was appended to the ledger or the series meanwhile, and renders again under the
+    lock otherwise, so a caller that issues one report at a time never renders twice."""
+    key = _signing_key(key_path)
+    with uow_factory() as uow:
+        return _render_next(uow, audit_manifest, model_id, key, clock, pdf_renderer)
+
+
 def issue_report(
     uow: UnitOfWork,
     *,
@@ -103,9 +158,13 @@ def issue_report(
     audit_id: int,
     key_path: Path,
     clock: Clock,
+    prepared: RenderedReport | None = None,
+    pdf_renderer: PdfRenderer = render_pdf,
 ) -> IssuedReport:
-    """Issue the next report of the audit's series in ``uow`` (see the module docstring).
-    The issue time is read under the ledger lock, so entry times never go backwards."""
+    """Issue the next report of the audit's series in ``uow`` (see the module docstring):
+    ``prepared`` if it is still current under the ledger lock, else rendered here. Either
+    way the issue time is not earlier than the last entry's, so entry times never go
+    backwards."""
     key = _signing_key(key_path)
     key_id = key_fingerprint(public_key_raw(key))
     if uow.ledger.key(key_id) is None:
@@ -114,9 +173,89 @@ def issue_report(
             hint="run 'compliance init' (it publishes the key) or restore the right key file",
         )
     uow.ledger.lock()
-    now = clock()
+    policy = audit_manifest.identity.policy.name
+    if prepared is None or prepared.basis != _basis(uow, model_id, policy, key_id):
+        prepared = _render_next(uow, audit_manifest, model_id, key, clock, pdf_renderer)
+    manifest, contents, uid = prepared.manifest, prepared.contents, prepared.uid
+    digests = {kind: hashlib.sha256(data).hexdigest() for kind, data in contents.items()}
+    version = int(manifest.report.version) if manifest.report else 1
+    report = uow.reports.add(
+        Report(
+            uid=uid,
+            audit_id=audit_id,
+            model_id=model_id,
+            policy_name=policy,
+            version=version,
+            supersedes_id=prepared.previous_id,
+            verdict=manifest.summary.verdict,
+            issued_at=prepared.issued,
+            manifest_sha256=prepared.sha,
+        ),
+        [
+            ReportArtifact(
+                uid=new_uid("art"),
+                kind=kind,
+                content_type=_CONTENT_TYPES[kind],
+                sha256=digests[kind],
+                size=len(data),
+                content=data,
+            )
+            for kind, data in contents.items()
+        ],
+    )
+    seq = 1 if prepared.basis.last_seq is None else prepared.basis.last_seq + 1
+    entry = sign_entry(
+        build_entry(
+            seq=seq,
+            kind="report",
+            prev_hash=prepared.basis.last_hash,
+            time=isoformat_z(prepared.issued),
+            key_id=key_id,
+            report_id=uid,
+            artifacts=digests,
+            extra={
+                "manifest_signature": prepared.signature,
+                "series": manifest.report.series if manifest.report else policy,
+                "version": str(version),
+                "verdict": manifest.summary.verdict,
+            },
+        ),
+        key,
+    )
+    _append(uow, entry, now=prepared.issued, report_id=report.id)
+    return IssuedReport(uid, version, manifest.report.supersedes if manifest.report else None,
+                        manifest, prepared.body, seq)  # fmt: skip
+
+
+def _basis(
+    uow: UnitOfWork, model_id: int, policy: str, key_id: str, earlier: list[Report] | None = None
+) -> _Basis:
+    if earlier is None:
+        earlier = uow.reports.series(model_id, policy)
+    last = uow.ledger.last()
+    return _Basis(
+        series=tuple(r.uid for r in earlier),
+        last_seq=None if last is None else last.seq,
+        last_hash=None if last is None else last.entry_hash,
+        key_id=key_id,
+    )
+
+
+def _render_next(
+    uow: UnitOfWork,
+    audit_manifest: ReportManifest,
+    model_id: int,
+    key: Any,
+    clock: Clock,
+    pdf_renderer: PdfRenderer,
+) -> RenderedReport:
+    """The next report of the series as ``uow`` sees it; the issue time is read after the
+    ledger's last entry, so it is not earlier than that entry's."""
+    key_id = key_fingerprint(public_key_raw(key))
     policy = audit_manifest.identity.policy.name
     earlier = uow.reports.series(model_id, policy)
+    basis = _basis(uow, model_id, policy, key_id, earlier)
+    now = clock()
     previous = earlier[-1] if earlier else None
     uid = new_uid("rep")
     issued_at = isoformat_z(now)
@@ -134,9 +273,6 @@ def issue_report(
     )
     body = canonical_bytes(manifest)
     sha = manifest_sha256(manifest)
-    last = uow.ledger.last()
-    seq = 1 if last is None else last.seq + 1
-    prev_hash = None if last is None else last.entry_hash
     signature = sign_manifest(key, sha)
     html = render_html(
         manifest,
@@ -145,60 +281,23 @@ def issue_report(
             manifest_signature=signature,
             key_id=key_id,
             public_key=public_key_raw(key).hex(),
-            ledger_seq=seq,
-            prev_hash=prev_hash,
+            ledger_seq=1 if basis.last_seq is None else basis.last_seq + 1,
+            prev_hash=basis.last_hash,
             issued_at=issued_at,
         ),
     ).encode("utf-8")
-    pdf = render_pdf(html.decode("utf-8"))
-    contents = {"manifest": body, "html": html, "pdf": pdf}
-    digests = {kind: hashlib.sha256(data).hexdigest() for kind, data in contents.items()}
-    version = int(manifest.report.version) if manifest.report else 1
-    report = uow.reports.add(
-        Report(
-            uid=uid,
-            audit_id=audit_id,
-            model_id=model_id,
-            policy_name=policy,
-            version=version,
-            supersedes_id=None if previous is None else previous.id,
-            verdict=manifest.summary.verdict,
-            issued_at=now,
-            manifest_sha256=sha,
-        ),
-        [
-            ReportArtifact(
-                uid=new_uid("art"),
-                kind=kind,
-                content_type=_CONTENT_TYPES[kind],
-                sha256=digests[kind],
-                size=len(data),
-                content=data,
-            )
-            for kind, data in contents.items()
-        ],
+    pdf = pdf_renderer(html.decode("utf-8"))
+    return RenderedReport(
+        basis=basis,
+        uid=uid,
+        issued=now,
+        manifest=manifest,
+        body=body,
+        sha=sha,
+        signature=signature,
+        contents={"manifest": body, "html": html, "pdf": pdf},
+        previous_id=None if previous is None else previous.id,
     )
-    entry = sign_entry(
-        build_entry(
-            seq=seq,
-            kind="report",
-            prev_hash=prev_hash,
-            time=issued_at,
-            key_id=key_id,
-            report_id=uid,
-            artifacts=digests,
-            extra={
-                "manifest_signature": signature,
-                "series": manifest.report.series if manifest.report else policy,
-                "version": str(version),
-                "verdict": manifest.summary.verdict,
-            },
-        ),
-        key,
-    )
-    _append(uow, entry, now=now, report_id=report.id)
-    return IssuedReport(uid, version, manifest.report.supersedes if manifest.report else None,
-                        manifest, body, seq)  # fmt: skip
 
 
 def append_checkpoint(

@@ -10,14 +10,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from compliance.bootstrap import App
+from compliance.domain.manifest import ReportManifest
 from compliance.errors import ComplianceError, Conflict
 from compliance.reporting.ledger import verify_chain
+from compliance.reporting.pdf import render_pdf
 from compliance.services.audit import AuditRequest, run_audit
-from compliance.services.publish import ledger_entry_json
+from compliance.services.publish import (
+    append_checkpoint,
+    issue_report,
+    ledger_entry_json,
+    prepare_report,
+)
 from compliance.storage.tables import Report
 from tests.conftest import CliResult, table_counts
 
@@ -145,6 +152,95 @@ def test_concurrent_issuing_never_forks_the_chain(app: App) -> None:
         keys = {k.key_id: bytes.fromhex(k.public_key) for k in uow.ledger.public_keys()}
     assert [int(e["seq"]) for e in entries] == [1, 2, 3]
     assert verify_chain(entries, keys) == []
+    # each rendered ahead of its write against the same ledger: the ones that lost the
+    # race were rendered again, so every report prints its own place in the chain
+    for entry in entries:
+        assert f"<td>{entry['seq']}</td>" in html_of(app, str(entry["report_id"]))
+        assert str(entry["prev_hash"] or "none (first entry)") in html_of(
+            app, str(entry["report_id"])
+        )
+
+
+def html_of(app: App, report_uid: str) -> str:
+    with app.uow_factory() as uow:
+        report = uow.session.scalars(select(Report).where(Report.uid == report_uid)).one()
+        return uow.reports.artifacts_of(report.id)["html"].content.decode()
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_report_rendered_ahead_is_stored_once_or_rendered_again_if_the_ledger_moved(
+    app: App,
+) -> None:
+    renders: list[str] = []
+
+    def counting(html: str) -> bytes:
+        renders.append(html)
+        return render_pdf(html)
+
+    def audited(model: str) -> str:
+        result = run_audit(
+            app.uow_factory,
+            app.clock,
+            AuditRequest(model, "1.0", "truth-invariance"),
+            key_path=app.signing_key_path,
+            pdf_renderer=counting,
+        )
+        assert result.report_id is not None
+        return result.report_id
+
+    first = audited("steady")
+    assert len(renders) == 1  # rendered before the write, stored as rendered
+
+    second = audited("pleaser")
+    assert len(renders) == 2
+
+    prepared_against = _prepare_then_checkpoint(app, counting)
+    assert len(renders) == 4  # ahead, and again under the lock after the checkpoint
+    with app.uow_factory() as uow:
+        entries = [ledger_entry_json(e) for e in uow.ledger.entries()]
+        keys = {k.key_id: bytes.fromhex(k.public_key) for k in uow.ledger.public_keys()}
+    assert [e["kind"] for e in entries] == ["report", "report", "checkpoint", "report"]
+    assert verify_chain(entries, keys) == []
+    assert prepared_against == 3  # rendered ahead as seq 3, the checkpoint took it
+    assert "<td>4</td>" in html_of(app, str(entries[3]["report_id"]))
+    assert "<td>4</td>" not in renders[2] and "<td>4</td>" in renders[3]
+    assert {first, second} == {str(e["report_id"]) for e in entries[:2]}
+
+
+def _prepare_then_checkpoint(app: App, renderer: Callable[[str], bytes]) -> int:
+    """Render steady's next report ahead, append a checkpoint, then issue: returns the seq
+    the report was rendered against."""
+    result = run_audit(
+        app.uow_factory, app.clock, AuditRequest("steady", "1.0", "truth-invariance")
+    )  # an audit without a report: its manifest is the report's input
+    with app.uow_factory() as uow:
+        stored = uow.audits.get(result.id)
+        assert stored is not None and stored.manifest is not None
+        manifest = ReportManifest.model_validate_json(stored.manifest)
+        model_id = uow.models.get_version_by_id(stored.model_version_id).model_id
+        audit_id = stored.id
+    prepared = prepare_report(
+        app.uow_factory,
+        audit_manifest=manifest,
+        model_id=model_id,
+        key_path=app.signing_key_path,
+        clock=app.clock,
+        pdf_renderer=renderer,
+    )
+    append_checkpoint(app.uow_factory, app.clock, app.signing_key_path, note="meanwhile")
+    with app.uow_factory(write=True) as uow:
+        issue_report(
+            uow,
+            audit_manifest=manifest,
+            model_id=model_id,
+            audit_id=audit_id,
+            key_path=app.signing_key_path,
+            clock=app.clock,
+            prepared=prepared,
+            pdf_renderer=renderer,
+        )
+        uow.commit()
+    return 1 if prepared.basis.last_seq is None else prepared.basis.last_seq + 1
 
 
 @pytest.mark.usefixtures("loaded")
