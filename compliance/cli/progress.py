@@ -11,6 +11,7 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
@@ -21,6 +22,18 @@ from compliance.cli.context import err_console
 __all__ = ["file_progress", "record_progress"]
 
 
+def _bar(*columns: ProgressColumn) -> Progress:
+    """A transient bar on stderr: the description, the bar, ``columns``, the time left."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        *columns,
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
 @contextmanager
 def file_progress(
     label: str, size: int, position: Callable[[], int], *, interval: float = 5.0
@@ -29,15 +42,7 @@ def file_progress(
     bytes reading has got (``position()``): a rich bar on a terminal, else a logfmt line on
     stderr at most every ``interval`` seconds."""
     if sys.stderr.isatty():
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TextColumn("{task.fields[records]:,} records"),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar:
+        with _bar(DownloadColumn(), TextColumn("{task.fields[records]:,} records")) as bar:
             task = bar.add_task(label, total=size, records=0)
 
             def update(count: int) -> None:
@@ -67,14 +72,7 @@ def record_progress(*, interval: float = 5.0) -> Iterator[Callable[[str, int, in
     parts (a pull's sources): one rich bar per part on a terminal, else a logfmt line on
     stderr at most every ``interval`` seconds per part and one when a part starts."""
     if sys.stderr.isatty():
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:,} records"),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar:
+        with _bar(TextColumn("{task.completed:,} records")) as bar:
             tasks: dict[str, TaskID] = {}
 
             def update(what: str, count: int, total: int | None) -> None:

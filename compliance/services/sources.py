@@ -9,10 +9,10 @@ after its run is stored, so an interrupted pull resumes where it stopped.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from compliance.clock import Clock, isoformat_z
 from compliance.errors import ComplianceError, ConfigError, InputError, NotFound
@@ -22,8 +22,6 @@ from compliance.sources.config import SOURCE_KINDS, parse_source_config
 from compliance.sources.pulling import plan_pull
 from compliance.storage.tables import Source
 from compliance.storage.uow import UnitOfWorkFactory
-
-T = TypeVar("T")
 
 __all__ = [
     "PullOutcome",
@@ -131,7 +129,8 @@ def test_source(uow_factory: UnitOfWorkFactory, name: str, *, cache_dir: Path) -
 
 
 PullProgress = Callable[[str, int, int | None], None]
-"""``(what, records so far, total records or None)``, called as each record is read."""
+"""``(what, records so far, total records or None)``: per written batch of a run (no
+total), per reply of a probe (with the number of prompts)."""
 
 
 def pull_sources(
@@ -159,16 +158,23 @@ def pull_sources(
         try:
             config = parse_source_config(kind, config_data)
             state = dict(cursor or {})
-            for unit in plan_pull(name, config, state, cache_dir=cache_dir):
+            probing = kind == "probe"  # a probe reports its replies, the others their batches
+            replies = _replies(name, on_progress) if probing else None
+            for unit in plan_pull(name, config, state, cache_dir=cache_dir, probe_progress=replies):
                 request = IngestRequest(
                     model=model_name, version=version, origin=unit.origin, format=unit.fmt,
                     benchmark=unit.benchmark, file=unit.label, source_id=source_id,
                 )  # fmt: skip
-                records = unit.records()
-                if on_progress is not None:
-                    records = _reporting(records, f"{name}: {unit.label}", unit.total, on_progress)
+                batches = None if probing else _batches(f"{name}: {unit.label}", on_progress)
                 outcome.runs.append(
-                    ingest_records(uow_factory, clock, request, records, batch_size=batch_size)
+                    ingest_records(
+                        uow_factory,
+                        clock,
+                        request,
+                        unit.records(),
+                        batch_size=batch_size,
+                        progress=batches,
+                    )
                 )
                 state = unit.advance(state)
                 with uow_factory(write=True) as uow:
@@ -182,13 +188,16 @@ def pull_sources(
     return outcomes
 
 
-def _reporting(
-    records: Iterator[T], what: str, total: int | None, on_progress: PullProgress
-) -> Iterator[T]:
-    on_progress(what, 0, total)
-    for count, record in enumerate(records, 1):
-        on_progress(what, count, total)
-        yield record
+def _replies(what: str, on_progress: PullProgress | None) -> Callable[[int, int], None] | None:
+    if on_progress is None:
+        return None
+    return lambda done, total: on_progress(what, done, total)
+
+
+def _batches(what: str, on_progress: PullProgress | None) -> Callable[[int], None] | None:
+    if on_progress is None:
+        return None
+    return lambda count: on_progress(what, count, None)
 
 
 def _get(uow: Any, name: str) -> Source:

@@ -37,7 +37,7 @@ from compliance.sources.http_source import pull_http_records
 from compliance.sources.inspect_logs import find_inspect_logs, read_inspect_log
 from compliance.sources.lm_eval import find_samples_files, read_lm_eval_samples
 from compliance.sources.local import FileFormat, default_benchmark, open_record_file
-from compliance.sources.probe import configured_prompts, load_personas, load_suite, run_probe
+from compliance.sources.probe import load_personas, load_suite, run_probe
 
 __all__ = ["PullUnit", "plan_pull"]
 
@@ -54,13 +54,18 @@ class PullUnit:
     fmt: str
     origin: str
     advance: Callable[[Cursor], Cursor] = field(default=lambda cursor: cursor)
-    total: int | None = None  # records it will yield, when known beforehand (a probe)
 
 
 def plan_pull(
-    name: str, config: SourceConfig, cursor: Cursor | None, *, cache_dir: Path
+    name: str,
+    config: SourceConfig,
+    cursor: Cursor | None,
+    *,
+    cache_dir: Path,
+    probe_progress: Callable[[int, int], None] | None = None,
 ) -> list[PullUnit]:
-    """The units a pull of source ``name`` would ingest now (see the module docstring)."""
+    """The units a pull of source ``name`` would ingest now (see the module docstring).
+    ``probe_progress(replies, prompts)`` follows a probe as its replies arrive."""
     state = dict(cursor or {})
     if isinstance(config, FilesSourceConfig):
         return _file_units(state, _files(config.path), lambda p: _local(p, config), "files")
@@ -81,7 +86,7 @@ def plan_pull(
     if isinstance(config, HttpSourceConfig):
         return [_http_unit(name, config, state)]
     if isinstance(config, ProbeSourceConfig):
-        return [_probe_unit(name, config, cache_dir)]
+        return [_probe_unit(name, config, cache_dir, probe_progress)]
     raise TypeError(f"no pull for {type(config).__name__}")  # pragma: no cover
 
 
@@ -170,19 +175,26 @@ def _http_unit(name: str, config: HttpSourceConfig, state: Cursor) -> PullUnit:
     )
 
 
-def _probe_unit(name: str, config: ProbeSourceConfig, cache_dir: Path) -> PullUnit:
+def _probe_unit(
+    name: str,
+    config: ProbeSourceConfig,
+    cache_dir: Path,
+    progress: Callable[[int, int], None] | None,
+) -> PullUnit:
     suite, personas = load_suite(config.suite), load_personas(config.personas)
-    total = len(configured_prompts(config, suite, personas))
 
     def records() -> Iterator[NumberedRecord]:
         cache_dir.mkdir(parents=True, exist_ok=True)
         replies = run_probe(
-            config, cache_path=cache_dir / f"{name}.sqlite", suite=suite, personas=personas
+            config,
+            cache_path=cache_dir / f"{name}.sqlite",
+            suite=suite,
+            personas=personas,
+            on_progress=progress,
         )
         yield from enumerate(replies, 1)
 
     return PullUnit(
-        total=total,
         label=f"{config.base_url} ({config.model})",
         records=records,
         benchmark=lambda first: first.benchmark or f"probe:{name}",

@@ -62,7 +62,10 @@ def test_files_source_pulls_new_and_changed_files_once(cli: Cli, app: App, tmp_p
     assert code == 0 and outcome[0]["new_runs"] == 2
     assert pull(cli)[1][0]["new_runs"] == 0  # nothing new
     write_jsonl(drop / "c.jsonl", [dict(r, benchmark="third") for r in records(2)])
-    assert pull(cli)[1][0]["new_runs"] == 1
+    result = cli("pull")  # progress off a terminal: a logfmt line per written batch
+    assert result.code == 0 and "nightly-files: 1 new run(s)" in result.out
+    (line,) = [x for x in result.err.splitlines() if x.startswith("event=progress")]
+    assert "c.jsonl" in line and "records=6 " in line and "total=" not in line
     rows = records(3)
     rows[0]["correct"] = not rows[0]["correct"]
     write_jsonl(drop / "a.jsonl", rows)
