@@ -15,10 +15,10 @@ The night (timed): every schedule's 02:00 slot goes through ``NightlyRunner.catc
 checkpoint, with the production ports (``default_ports``): the pull is
 ``compliance.services.sources.pull_sources`` of the model's ``http`` source (the loopback
 server, paged with a cursor), the audit is ``run_audit`` with the signing key: the report
-rendered ahead (its PDF in the scheduler's rendering process, one report at a time), then
+rendered ahead (HTML and PDF in the scheduler's rendering process, one report at a time), then
 audit, report and ledger entry in one transaction.
 
-Printed: wall time of the night, peak RSS of this process and of its PDF rendering process
+Printed: wall time of the night, peak RSS of this process and of its report rendering process
 (the source server excluded), time per model in the night, and, for ``--alone`` models, the
 same stages run one at a time on an idle database (pull; audit; audit + report) so the
 night's per-model time stands beside the sum of its stages. ``--scales`` repeats the night
@@ -367,7 +367,7 @@ def main() -> None:
                       f"{results[scale][0] / scale:5.2f} s per model")  # fmt: skip
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         renderer = children_peak_mib(exclude=server.pid)
-        print(f"\npeak RSS: nightly process {peak:.0f} MiB, its PDF process {renderer:.0f} "
+        print(f"\npeak RSS: nightly process {peak:.0f} MiB, its rendering process {renderer:.0f} "
               f"MiB, together {peak + renderer:.0f} MiB (target < 2048)")  # fmt: skip
         print(f"whole {args.models}-model night: {wall:.1f} s (target < 300)")
     server.terminate()

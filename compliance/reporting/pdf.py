@@ -12,21 +12,13 @@ What would otherwise vary, and how it is pinned:
   other URL raises instead of reaching the network or the file system).
 
 Font subsets are named by WeasyPrint from a hash of their content, so they do not vary.
-
-:class:`PdfProcess` renders in one long-lived child process instead: WeasyPrint is pure
-Python and holds the interpreter for seconds per report, so a process that has other work
-(the nightly scheduler's next model) renders there and keeps its own threads running.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
-__all__ = ["PdfProcess", "render_pdf"]
+__all__ = ["render_pdf"]
 
 
 def render_pdf(html: str) -> bytes:
@@ -41,36 +33,3 @@ def render_pdf(html: str) -> bytes:
     if not isinstance(pdf, bytes):  # pragma: no cover - write_pdf() without target
         raise TypeError("WeasyPrint returned no bytes")
     return pdf
-
-
-class PdfProcess:
-    """``render_pdf`` in a child process (started on first use, spawned, one at a time):
-    the same bytes as in-process. A child that died is replaced on the next call (the call
-    that saw it die raises). Thread-safe; :meth:`close` stops the child."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __call__(self, html: str) -> bytes:
-        pool = self._ensure()
-        try:
-            return pool.submit(render_pdf, html).result()
-        except BrokenProcessPool:
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = None
-            raise
-
-    def _ensure(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-            return self._pool
-
-    def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)

@@ -34,10 +34,10 @@ from compliance.domain.policy import PolicySpec
 from compliance.errors import ComplianceError, Conflict, InputError, NotFound
 from compliance.metrics import RecordColumns, compute_all, default_dimensions
 from compliance.metrics.results import MetricResult
-from compliance.reporting.pdf import render_pdf
+from compliance.reporting.render import render_report
 from compliance.services.manifest_builder import AuditContext, build_manifest
 from compliance.services.policies import load_policy, resolve_policy
-from compliance.services.publish import PdfRenderer, issue_report, prepare_report
+from compliance.services.publish import ReportRenderer, issue_report, prepare_report
 from compliance.services.registry import require_version
 from compliance.storage.repositories.audits import AuditKeyTaken, NewAudit
 from compliance.storage.tables import EvaluationRun
@@ -134,7 +134,7 @@ def run_audit(
     *,
     key_path: Path | None = None,
     before_findings: Hook | None = None,
-    pdf_renderer: PdfRenderer = render_pdf,
+    renderer: ReportRenderer = render_report,
     issue_lock: AbstractContextManager[object] | None = None,
 ) -> AuditResult:
     """Audit as the module docstring describes and issue the report signed with the key at
@@ -142,8 +142,8 @@ def run_audit(
     report, for library use). ``before_findings`` is a test seam that runs inside the write
     transaction between metric results and findings.
 
-    The report is rendered before the write transaction (``pdf_renderer``, maybe in a child
-    process) and stored in it if the ledger did not move meanwhile (else rendered again
+    The report is rendered before the write transaction (``renderer``: HTML and PDF, maybe
+    in a child process) and stored in it if the ledger did not move meanwhile (else rendered again
     under the ledger lock). ``issue_lock``, held from that rendering to the commit, lets a
     caller running several audits at once (the scheduler) issue one report at a time, so
     the renderings are never wasted while the audits' other work overlaps."""
@@ -157,7 +157,7 @@ def run_audit(
             raise _slot_done(done.uid, request.slot)
         target = _Target(audit_uid, key, version.id, policy.id, f"{policy.name}@{policy.version}")
     try:
-        issuing = _Issuing(key_path, pdf_renderer, issue_lock or nullcontext())
+        issuing = _Issuing(key_path, renderer, issue_lock or nullcontext())
         return _audit(uow_factory, clock, request, target, started, issuing, before_findings)
     except AuditKeyTaken:
         raise
@@ -169,7 +169,7 @@ def run_audit(
 @dataclass(frozen=True)
 class _Issuing:
     key_path: Path | None
-    pdf_renderer: PdfRenderer
+    renderer: ReportRenderer
     lock: AbstractContextManager[object]
 
 
@@ -242,7 +242,7 @@ def _audit(
                 model_id=context.model_id,
                 key_path=issuing.key_path,
                 clock=clock,
-                pdf_renderer=issuing.pdf_renderer,
+                renderer=issuing.renderer,
             )
         with uow_factory(write=True) as uow:
             stored = uow.audits.add(
@@ -261,7 +261,7 @@ def _audit(
                     key_path=issuing.key_path,
                     clock=clock,
                     prepared=prepared,
-                    pdf_renderer=issuing.pdf_renderer,
+                    renderer=issuing.renderer,
                 )
                 manifest = issued.manifest
                 stored.manifest = issued.manifest_bytes

@@ -40,7 +40,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from compliance.clock import Clock, isoformat_z
 from compliance.errors import Conflict
-from compliance.reporting.pdf import PdfProcess
+from compliance.reporting.render import RenderProcess
 from compliance.services.audit import AuditRequest, AuditResult, run_audit
 from compliance.services.notify import Notifier
 from compliance.services.policies import split_reference
@@ -153,7 +153,7 @@ def raise_if_cancelled(_audit_uid: str = "") -> None:
         raise JobCancelled(token.reason)
 
 
-_PDF_PROCESS = PdfProcess()  # one rendering child for the scheduler process, on first use
+_RENDERER = RenderProcess()  # one rendering child for the scheduler process, on first use
 _ISSUE_LOCK = threading.Lock()  # one report rendered and stored at a time in this process
 
 
@@ -164,10 +164,10 @@ def default_ports(app: App) -> NightlyPorts:
       that failed fails the slot (:class:`PullFailed`: no audit of stale data under a
       nightly slot); without that service nothing is pulled (logged);
     - audit: ``run_audit`` issuing the signed report in the audit's transaction,
-      cancellable: a slot past its time limit rolls its write back. The PDF is rendered in a
-      child process (:class:`~compliance.reporting.pdf.PdfProcess`), before that
-      transaction, one report at a time (:data:`_ISSUE_LOCK`): while one slot renders, the
-      other workers pull and compute;
+      cancellable: a slot past its time limit rolls its write back. The report (HTML and
+      PDF) is rendered in a child process (``RenderProcess``) before that transaction, one
+      report at a time (:data:`_ISSUE_LOCK`): while one slot renders, the other workers
+      pull and compute;
     - checkpoint: ``compliance.services.publish.append_checkpoint`` (a logged no-op if absent).
     """
     settings = app.settings
@@ -202,7 +202,7 @@ def default_ports(app: App) -> NightlyPorts:
             request,
             key_path=key_path,
             before_findings=raise_if_cancelled,
-            pdf_renderer=_PDF_PROCESS,
+            renderer=_RENDERER,
             issue_lock=_ISSUE_LOCK,
         )
 

@@ -41,7 +41,7 @@ from compliance.domain.manifest import (
     manifest_sha256,
 )
 from compliance.errors import ConfigError
-from compliance.reporting.html import IntegrityInfo, render_html
+from compliance.reporting.html import IntegrityInfo
 from compliance.reporting.ledger import (
     build_entry,
     build_rotation_entry,
@@ -53,14 +53,14 @@ from compliance.reporting.ledger import (
     sign_manifest,
     write_private_key,
 )
-from compliance.reporting.pdf import render_pdf
+from compliance.reporting.render import render_report
 from compliance.storage.tables import LedgerEntry, Report, ReportArtifact
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "IssuedReport",
-    "PdfRenderer",
     "RenderedReport",
+    "ReportRenderer",
     "append_checkpoint",
     "ensure_signing_key",
     "issue_report",
@@ -101,9 +101,9 @@ def ensure_signing_key(uow_factory: UnitOfWorkFactory, clock: Clock, key_path: P
     return key_id
 
 
-PdfRenderer = Callable[[str], bytes]
-"""HTML → PDF bytes: :func:`~compliance.reporting.pdf.render_pdf` here, or in a child
-process (:class:`~compliance.reporting.pdf.PdfProcess`)."""
+ReportRenderer = Callable[[ReportManifest, IntegrityInfo], tuple[bytes, bytes]]
+"""(manifest, integrity) → (HTML, PDF): :func:`~compliance.reporting.render.render_report`
+here, or in a child process (:class:`~compliance.reporting.render.RenderProcess`)."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def prepare_report(
     model_id: int,
     key_path: Path,
     clock: Clock,
-    pdf_renderer: PdfRenderer = render_pdf,
+    renderer: ReportRenderer = render_report,
 ) -> RenderedReport:
     """Render the next report of the audit's series ahead of its write transaction, from a
     read of the series and the ledger's last entry, holding no lock (rendering takes
@@ -147,7 +147,7 @@ def prepare_report(
     lock otherwise, so a caller that issues one report at a time never renders twice."""
     key = _signing_key(key_path)
     with uow_factory() as uow:
-        return _render_next(uow, audit_manifest, model_id, key, clock, pdf_renderer)
+        return _render_next(uow, audit_manifest, model_id, key, clock, renderer)
 
 
 def issue_report(
@@ -159,7 +159,7 @@ def issue_report(
     key_path: Path,
     clock: Clock,
     prepared: RenderedReport | None = None,
-    pdf_renderer: PdfRenderer = render_pdf,
+    renderer: ReportRenderer = render_report,
 ) -> IssuedReport:
     """Issue the next report of the audit's series in ``uow`` (see the module docstring):
     ``prepared`` if it is still current under the ledger lock, else rendered here. Either
@@ -175,7 +175,7 @@ def issue_report(
     uow.ledger.lock()
     policy = audit_manifest.identity.policy.name
     if prepared is None or prepared.basis != _basis(uow, model_id, policy, key_id):
-        prepared = _render_next(uow, audit_manifest, model_id, key, clock, pdf_renderer)
+        prepared = _render_next(uow, audit_manifest, model_id, key, clock, renderer)
     manifest, contents, uid = prepared.manifest, prepared.contents, prepared.uid
     digests = {kind: hashlib.sha256(data).hexdigest() for kind, data in contents.items()}
     version = int(manifest.report.version) if manifest.report else 1
@@ -247,7 +247,7 @@ def _render_next(
     model_id: int,
     key: Any,
     clock: Clock,
-    pdf_renderer: PdfRenderer,
+    renderer: ReportRenderer,
 ) -> RenderedReport:
     """The next report of the series as ``uow`` sees it; the issue time is read after the
     ledger's last entry, so it is not earlier than that entry's."""
@@ -274,9 +274,9 @@ def _render_next(
     body = canonical_bytes(manifest)
     sha = manifest_sha256(manifest)
     signature = sign_manifest(key, sha)
-    html = render_html(
+    html, pdf = renderer(
         manifest,
-        integrity=IntegrityInfo(
+        IntegrityInfo(
             manifest_sha256=sha,
             manifest_signature=signature,
             key_id=key_id,
@@ -285,8 +285,7 @@ def _render_next(
             prev_hash=basis.last_hash,
             issued_at=issued_at,
         ),
-    ).encode("utf-8")
-    pdf = pdf_renderer(html.decode("utf-8"))
+    )
     return RenderedReport(
         basis=basis,
         uid=uid,

@@ -16,10 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from compliance.bootstrap import App
 from compliance.domain.manifest import ReportManifest
 from compliance.errors import ComplianceError, Conflict
+from compliance.reporting.html import IntegrityInfo
 from compliance.reporting.ledger import verify_chain
-from compliance.reporting.pdf import render_pdf
+from compliance.reporting.render import render_report
 from compliance.services.audit import AuditRequest, run_audit
 from compliance.services.publish import (
+    ReportRenderer,
     append_checkpoint,
     issue_report,
     ledger_entry_json,
@@ -173,9 +175,10 @@ def test_a_report_rendered_ahead_is_stored_once_or_rendered_again_if_the_ledger_
 ) -> None:
     renders: list[str] = []
 
-    def counting(html: str) -> bytes:
-        renders.append(html)
-        return render_pdf(html)
+    def counting(manifest: ReportManifest, integrity: IntegrityInfo) -> tuple[bytes, bytes]:
+        html, pdf = render_report(manifest, integrity)
+        renders.append(html.decode())
+        return html, pdf
 
     def audited(model: str) -> str:
         result = run_audit(
@@ -183,7 +186,7 @@ def test_a_report_rendered_ahead_is_stored_once_or_rendered_again_if_the_ledger_
             app.clock,
             AuditRequest(model, "1.0", "truth-invariance"),
             key_path=app.signing_key_path,
-            pdf_renderer=counting,
+            renderer=counting,
         )
         assert result.report_id is not None
         return result.report_id
@@ -207,7 +210,7 @@ def test_a_report_rendered_ahead_is_stored_once_or_rendered_again_if_the_ledger_
     assert {first, second} == {str(e["report_id"]) for e in entries[:2]}
 
 
-def _prepare_then_checkpoint(app: App, renderer: Callable[[str], bytes]) -> int:
+def _prepare_then_checkpoint(app: App, renderer: ReportRenderer) -> int:
     """Render steady's next report ahead, append a checkpoint, then issue: returns the seq
     the report was rendered against."""
     result = run_audit(
@@ -225,7 +228,7 @@ def _prepare_then_checkpoint(app: App, renderer: Callable[[str], bytes]) -> int:
         model_id=model_id,
         key_path=app.signing_key_path,
         clock=app.clock,
-        pdf_renderer=renderer,
+        renderer=renderer,
     )
     append_checkpoint(app.uow_factory, app.clock, app.signing_key_path, note="meanwhile")
     with app.uow_factory(write=True) as uow:
@@ -237,7 +240,7 @@ def _prepare_then_checkpoint(app: App, renderer: Callable[[str], bytes]) -> int:
             key_path=app.signing_key_path,
             clock=app.clock,
             prepared=prepared,
-            pdf_renderer=renderer,
+            renderer=renderer,
         )
         uow.commit()
     return 1 if prepared.basis.last_seq is None else prepared.basis.last_seq + 1

@@ -1,0 +1,37 @@
+"""A report rendered in a child process: the same HTML and PDF bytes as in this process,
+and a child that died is replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from compliance.domain.manifest import ReportManifest
+from compliance.reporting.html import IntegrityInfo
+from compliance.reporting.render import RenderProcess, render_report
+
+
+@pytest.mark.slow
+def test_the_child_renders_the_same_bytes_and_is_replaced_when_it_dies(
+    truth_manifest: ReportManifest, integrity: IntegrityInfo
+) -> None:
+    here = render_report(truth_manifest, integrity)
+    renderer = RenderProcess()
+    try:
+        assert renderer(truth_manifest, integrity) == here
+        pool = renderer._pool
+        assert pool is not None
+        (child,) = pool._processes
+        assert child != os.getpid()
+        os.kill(child, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            renderer(truth_manifest, integrity)
+        html, pdf = renderer(truth_manifest, integrity)  # a new child
+        assert (html, pdf) == here and renderer._pool is not pool
+    finally:
+        renderer.close()
+    assert renderer._pool is None
+    assert html.lower().startswith(b"<!doctype html>") and pdf.startswith(b"%PDF-")
