@@ -34,7 +34,6 @@ from compliance.domain.policy import PolicySpec
 from compliance.errors import ComplianceError, Conflict, InputError, NotFound
 from compliance.metrics import RecordColumns, compute_all, default_dimensions
 from compliance.metrics.results import MetricResult
-from compliance.reporting.render import render_report
 from compliance.services.manifest_builder import AuditContext, build_manifest
 from compliance.services.policies import load_policy, resolve_policy
 from compliance.services.publish import ReportRenderer, issue_report, prepare_report
@@ -134,7 +133,7 @@ def run_audit(
     *,
     key_path: Path | None = None,
     before_findings: Hook | None = None,
-    renderer: ReportRenderer = render_report,
+    renderer: ReportRenderer | None = None,
     issue_lock: AbstractContextManager[object] | None = None,
 ) -> AuditResult:
     """Audit as the module docstring describes and issue the report signed with the key at
@@ -143,9 +142,10 @@ def run_audit(
     transaction between metric results and findings.
 
     The report is rendered before the write transaction (``renderer``: HTML and PDF, maybe
-    in a child process) and stored in it if the ledger did not move meanwhile (else rendered again
-    under the ledger lock). ``issue_lock``, held from that rendering to the commit, lets a
-    caller running several audits at once (the scheduler) issue one report at a time, so
+    in a child process; default ``render_report`` in this process) and stored in it if the
+    ledger did not move meanwhile (else rendered again under the ledger lock).
+    ``issue_lock``, held from that rendering to the commit, lets a caller running several
+    audits at once (the scheduler) issue one report at a time, so
     the renderings are never wasted while the audits' other work overlaps."""
     started = clock()
     audit_uid = new_uid("aud")
@@ -169,7 +169,7 @@ def run_audit(
 @dataclass(frozen=True)
 class _Issuing:
     key_path: Path | None
-    renderer: ReportRenderer
+    renderer: ReportRenderer | None
     lock: AbstractContextManager[object]
 
 

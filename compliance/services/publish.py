@@ -138,7 +138,7 @@ def prepare_report(
     model_id: int,
     key_path: Path,
     clock: Clock,
-    renderer: ReportRenderer = render_report,
+    renderer: ReportRenderer | None = None,
 ) -> RenderedReport:
     """Render the next report of the audit's series ahead of its write transaction, from a
     read of the series and the ledger's last entry, holding no lock (rendering takes
@@ -147,7 +147,7 @@ def prepare_report(
     lock otherwise, so a caller that issues one report at a time never renders twice."""
     key = _signing_key(key_path)
     with uow_factory() as uow:
-        return _render_next(uow, audit_manifest, model_id, key, clock, renderer)
+        return _render_next(uow, audit_manifest, model_id, key, clock, renderer or render_report)
 
 
 def issue_report(
@@ -159,7 +159,7 @@ def issue_report(
     key_path: Path,
     clock: Clock,
     prepared: RenderedReport | None = None,
-    renderer: ReportRenderer = render_report,
+    renderer: ReportRenderer | None = None,
 ) -> IssuedReport:
     """Issue the next report of the audit's series in ``uow`` (see the module docstring):
     ``prepared`` if it is still current under the ledger lock, else rendered here. Either
@@ -175,7 +175,9 @@ def issue_report(
     uow.ledger.lock()
     policy = audit_manifest.identity.policy.name
     if prepared is None or prepared.basis != _basis(uow, model_id, policy, key_id):
-        prepared = _render_next(uow, audit_manifest, model_id, key, clock, renderer)
+        prepared = _render_next(
+            uow, audit_manifest, model_id, key, clock, renderer or render_report
+        )
     manifest, contents, uid = prepared.manifest, prepared.contents, prepared.uid
     digests = {kind: hashlib.sha256(data).hexdigest() for kind, data in contents.items()}
     version = int(manifest.report.version) if manifest.report else 1

@@ -91,22 +91,19 @@ def quick_rendering(real: Collection[str] = ()) -> Iterator[Callable[[str], None
     from compliance.services import publish
 
     current = {"label": ""}
-    real_html, real_pdf = publish.render_html, publish.render_pdf
+    real_render = publish.render_report
 
-    def html(manifest: Any, **kwargs: Any) -> str:
-        if current["label"] in real:
-            return real_html(manifest, **kwargs)
-        return report_html(f"{manifest.identity.model.name} {current['label']}").decode()
-
-    def pdf(text: str) -> bytes:
-        return real_pdf(text) if current["label"] in real else fake_pdf(current["label"])
+    def render(manifest: Any, integrity: Any) -> tuple[bytes, bytes]:
+        label = current["label"]
+        if label in real:
+            return real_render(manifest, integrity)
+        return report_html(f"{manifest.identity.model.name} {label}"), fake_pdf(label)
 
     def use(label: str) -> None:
         current["label"] = label
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(publish, "render_html", html)
-        patch.setattr(publish, "render_pdf", pdf)
+        patch.setattr(publish, "render_report", render)
         yield use
 
 
