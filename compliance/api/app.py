@@ -47,7 +47,9 @@ def build_routes(lifespan: Lifespan | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     api.include_router(health.router)
-    for module in (registry, audits, reports, ledger, admin):
+    for router in (registry.router, audits.router, reports.lists, reports.router):
+        api.include_router(router)
+    for module in (ledger, admin):
         api.include_router(module.router)
     api.include_router(portal.router)
 

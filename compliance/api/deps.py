@@ -28,6 +28,8 @@ __all__ = [
     "ApiState",
     "admin_access",
     "bearer_access",
+    "bearer_of",
+    "check_query_names",
     "client_of",
     "is_head",
     "known_query_only",
@@ -78,13 +80,19 @@ async def known_query_only(request: Request) -> None:
     names = _QUERY_NAMES.get(id(route))
     if names is None:
         names = _QUERY_NAMES.setdefault(id(route), frozenset(_query_names(route.dependant)))
-    seen: set[str] = set()
-    for name, _ in request.query_params.multi_items():
+    check_query_names(request, names)
+
+
+def check_query_names(request: Request, names: frozenset[str]) -> dict[str, str]:
+    """The query string as a dict, if it names only ``names``, each once; else 400."""
+    values: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
         if name not in names:
             raise InputError("is not a parameter of this route", field=name[:40])
-        if name in seen:
+        if name in values:
             raise InputError("is given more than once", field=name)
-        seen.add(name)
+        values[name] = value
+    return values
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -98,6 +106,12 @@ async def bearer_access(
     request: Request,
     _documented: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)],
 ) -> Access:
+    return bearer_of(request)
+
+
+def bearer_of(request: Request) -> Access:
+    """The caller's :class:`Access`: 401 without a well-formed ``Authorization: Bearer``
+    header, 429 when its token's bucket is empty."""
     header = request.headers.get("authorization")
     if header is None:
         raise Unauthenticated("a bearer token is required: 'Authorization: Bearer <token>'")

@@ -48,6 +48,7 @@ __all__ = [
     "limit_of",
     "logged_read",
     "read",
+    "record_use",
     "seq_cursor",
     "seq_position",
     "time_cursor",
@@ -124,13 +125,24 @@ def read(
     with uow_factory() as uow:
         principal = authenticate(uow, access.credential, now, access.roles)
         result = work(ReadRepository(uow.session), principal)
+    record_use(uow_factory, principal, now, defer=defer)
+    return result
+
+
+def record_use(
+    uow_factory: UnitOfWorkFactory,
+    principal: Principal,
+    now: dt.datetime,
+    *,
+    defer: Deferrer | None = None,
+) -> None:
+    """After a read: record the token's last use if it is due (see :func:`read`)."""
     if needs_touch(principal, now):
         job = partial(_record_use, uow_factory, principal, now)
         if defer is None:
             job()
         else:
             defer(job)
-    return result
 
 
 def _record_use(uow_factory: UnitOfWorkFactory, principal: Principal, now: dt.datetime) -> None:

@@ -37,13 +37,19 @@ from compliance.services.api_common import (
     limit_of,
     logged_read,
     read,
+    record_use,
     seq_cursor,
     seq_position,
     time_cursor,
     time_position,
 )
-from compliance.services.tokens import Principal
-from compliance.storage.repositories.api_reads import ArtifactRow, ReadRepository, ReportRow
+from compliance.services.tokens import Principal, admit, lookup_key
+from compliance.storage.repositories.api_reads import (
+    ArtifactRow,
+    ReadRepository,
+    ReportRow,
+    credentials_and_reports_mark,
+)
 from compliance.storage.uow import UnitOfWorkFactory
 
 __all__ = [
@@ -216,24 +222,46 @@ def list_reports(
     defer: Deferrer | None = None,
 ) -> v.ReportPage:
     """Reports newest first; with ``cache``, a page is reused while no report was issued
-    (reports are append-only and what a page shows of them never changes). Reading a cached
-    page is two indexed point reads (the token, the reports' mark); ``defer``: see
-    :func:`~compliance.services.api_common.read`."""
+    (reports are append-only and what a page shows of them never changes): serving a
+    cached page is one statement, reading the caller's token and the reports' mark from
+    one snapshot. ``defer``: see :func:`~compliance.services.api_common.read`."""
     size, after = limit_of(query.limit), time_position(query.cursor, "r", "rep")
+    if cache is not None:
+        cached = _cached_report_page(uow_factory, clock, access, query, cache, defer)
+        if cached is not None:
+            return cached
 
     def work(repo: ReadRepository, principal: Principal) -> v.ReportPage:
-        key = None
-        if cache is not None:
-            key = (repo.reports_mark(), principal.models, query)
-            cached = cache.get(key)
-            if isinstance(cached, v.ReportPage):
-                return cached
+        # the mark first: a page read after it is as new as the mark or newer, never older
+        # (on PostgreSQL each statement of a transaction may see a newer snapshot)
+        mark = repo.reports_mark() if cache is not None else 0
         page = _report_page(repo, principal, query, size, after)
         if cache is not None:
-            cache.put(key, page)
+            cache.put((mark, principal.models, query), page)
         return page
 
     return read(uow_factory, clock, access, work, defer=defer)
+
+
+def _cached_report_page(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    access: Access,
+    query: ReportQuery,
+    cache: PageCache,
+    defer: Deferrer | None,
+) -> v.ReportPage | None:
+    now = clock()
+    key = lookup_key(access.credential)
+    with uow_factory.single_statement() as connection:
+        found = credentials_and_reports_mark(connection, **key)
+    principal = admit(found[0] if found else None, now, access.roles)
+    assert found is not None  # admit refuses a token that was not found
+    page = cache.get((found[1], principal.models, query))
+    if not isinstance(page, v.ReportPage):
+        return None
+    record_use(uow_factory, principal, now, defer=defer)
+    return page
 
 
 def _report_page(

@@ -38,12 +38,14 @@ __all__ = [
     "Principal",
     "TokenView",
     "Unauthenticated",
+    "admit",
     "authenticate",
     "check_credential",
     "create_token",
     "hash_secret",
     "list_tokens",
     "looks_like_token",
+    "lookup_key",
     "needs_touch",
     "revoke_token",
     "touch",
@@ -196,14 +198,24 @@ def authenticate(
     token and :class:`Forbidden` when the token's role is not in ``roles``.
     """
     tokens = TokenRepository(uow.session)
+    return admit(tokens.credentials(**lookup_key(credential)), now, roles)
+
+
+def lookup_key(credential: Credential) -> dict[str, str]:
+    """How to find ``credential``'s token: ``{"secret_hash": ...}`` or ``{"uid": ...}``;
+    :class:`Unauthenticated` if there is nothing to look up."""
     if credential.secret is not None:
         if not looks_like_token(credential.secret):
             raise Unauthenticated("the bearer token is malformed")
-        token = tokens.credentials(secret_hash=hash_secret(credential.secret))
-    elif credential.token_id is not None:
-        token = tokens.credentials(uid=credential.token_id)
-    else:
-        raise Unauthenticated("a bearer token is required")
+        return {"secret_hash": hash_secret(credential.secret)}
+    if credential.token_id is not None:
+        return {"uid": credential.token_id}
+    raise Unauthenticated("a bearer token is required")
+
+
+def admit(token: TokenCredentials | None, now: dt.datetime, roles: frozenset[str]) -> Principal:
+    """The principal of the token found by :func:`lookup_key` (None: none was found), if it
+    is active and its role is in ``roles``; raises as :func:`authenticate` does."""
     if token is None or _state(token, now) != "active":
         raise Unauthenticated("the token is not valid (unknown, revoked or expired)")
     if token.role not in roles:

@@ -16,9 +16,18 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["SQLITE_BEGIN_OPTION", "is_sqlite", "make_engine", "make_session_factory"]
+__all__ = [
+    "SINGLE_STATEMENT_OPTION",
+    "SQLITE_BEGIN_OPTION",
+    "is_sqlite",
+    "make_engine",
+    "make_session_factory",
+]
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"  # execution option: "DEFERRED" (default) or "IMMEDIATE"
+SINGLE_STATEMENT_OPTION = "single_statement"
+"""Execution option: the connection runs one statement and needs no BEGIN on SQLite (a
+statement outside a transaction is atomic there: it reads one snapshot)."""
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -51,6 +60,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(SINGLE_STATEMENT_OPTION):
+            return
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {'IMMEDIATE' if mode == 'IMMEDIATE' else 'DEFERRED'}")
 

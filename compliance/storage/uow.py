@@ -13,16 +13,22 @@ lock at the start (``BEGIN IMMEDIATE`` on SQLite), for use cases that must not i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from compliance.errors import StorageUnavailable
-from compliance.storage.engine import SQLITE_BEGIN_OPTION, is_sqlite, make_session_factory
+from compliance.storage.engine import (
+    SINGLE_STATEMENT_OPTION,
+    SQLITE_BEGIN_OPTION,
+    is_sqlite,
+    make_session_factory,
+)
 from compliance.storage.repositories import (
     ModelRepository,
     PersonaRepository,
@@ -76,10 +82,7 @@ class UnitOfWork:
         except OperationalError as exc:
             session.close()
             self._session = None
-            raise StorageUnavailable(
-                f"cannot reach the database: {exc.orig}",
-                hint="check COMPLIANCE_DATABASE_URL, then run 'compliance init'",
-            ) from exc
+            raise _unreachable(exc) from exc
         self.models = ModelRepository(session)
         self.audits = AuditRepository(session)
         self.reports = ReportRepository(session)
@@ -112,18 +115,43 @@ class UnitOfWork:
         self.session.rollback()
 
 
-UnitOfWorkFactory = Callable[..., UnitOfWork]
+class UnitOfWorkFactory:
+    """Opens units of work on one engine: ``factory()`` to read, ``factory(write=True)`` to
+    write; :meth:`single_statement` for the hottest reads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sessions = make_session_factory(engine)
+        guard_append_only(self._sessions)
+
+    def __call__(self, *, write: bool = False) -> UnitOfWork:
+        return UnitOfWork(self._sessions, write=write)
+
+    @contextmanager
+    def single_statement(self) -> Iterator[Connection]:
+        """A connection for **one** read statement, which is its own snapshot: no session and
+        no BEGIN on SQLite, which together cost more than a point read. Reading twice on it
+        gives no consistency between the two reads; use a unit of work for that."""
+        try:
+            connection = self._engine.connect()
+        except OperationalError as exc:
+            raise _unreachable(exc) from exc
+        try:
+            yield connection.execution_options(**{SINGLE_STATEMENT_OPTION: True})
+        finally:
+            connection.close()
 
 
 def unit_of_work_factory(engine: Engine) -> UnitOfWorkFactory:
     """``factory(write=False)`` opens a new unit of work on ``engine``."""
-    sessions = make_session_factory(engine)
-    guard_append_only(sessions)
+    return UnitOfWorkFactory(engine)
 
-    def factory(*, write: bool = False) -> UnitOfWork:
-        return UnitOfWork(sessions, write=write)
 
-    return factory
+def _unreachable(exc: OperationalError) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"cannot reach the database: {exc.orig}",
+        hint="check COMPLIANCE_DATABASE_URL, then run 'compliance init'",
+    )
 
 
 def _engine_of(session: Session) -> Engine:

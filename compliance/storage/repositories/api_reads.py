@@ -17,9 +17,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import Connection, and_, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from compliance.storage.repositories.tokens import (
+    CREDENTIALS_BY_HASH,
+    CREDENTIALS_BY_UID,
+    TokenCredentials,
+)
 from compliance.storage.tables import (
     Audit,
     AuditRun,
@@ -35,7 +40,14 @@ from compliance.storage.tables import (
     SigningKey,
 )
 
-__all__ = ["ArtifactRow", "AuditRow", "LedgerRow", "ReadRepository", "ReportRow"]
+__all__ = [
+    "ArtifactRow",
+    "AuditRow",
+    "LedgerRow",
+    "ReadRepository",
+    "ReportRow",
+    "credentials_and_reports_mark",
+]
 
 Scope = Collection[str] | None
 
@@ -101,6 +113,22 @@ _REPORT_SELECT = (  # an immutable statement: each query derives its own from it
     .outerjoin(_PREVIOUS, _PREVIOUS.id == Report.supersedes_id)
 )
 _REPORTS_MARK = select(func.max(Report.id))  # built once: it memoizes its cache key
+_MARKED_BY_HASH = CREDENTIALS_BY_HASH.add_columns(_REPORTS_MARK.scalar_subquery())
+_MARKED_BY_UID = CREDENTIALS_BY_UID.add_columns(_REPORTS_MARK.scalar_subquery())
+
+
+def credentials_and_reports_mark(
+    connection: Connection, *, secret_hash: str | None = None, uid: str | None = None
+) -> tuple[TokenCredentials, int] | None:
+    """A token's credentials (by secret hash or id) and :meth:`ReadRepository.reports_mark`,
+    read by one statement, so from one snapshot: all that serving a cached page of reports
+    needs. None when no token matches."""
+    query, key = (_MARKED_BY_HASH, secret_hash) if uid is None else (_MARKED_BY_UID, uid)
+    row = connection.execute(query, {"key": key}).one_or_none()
+    if row is None:
+        return None
+    *credentials, mark = row
+    return TokenCredentials(*credentials), int(mark or 0)
 
 
 @dataclass(frozen=True)

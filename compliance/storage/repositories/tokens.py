@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 from compliance.domain.ids import new_uid
 from compliance.storage.tables import AccessLog, ApiToken, Model
 
-__all__ = ["AccessLogRepository", "TokenCredentials", "TokenRepository"]
+__all__ = [
+    "CREDENTIALS_BY_HASH",
+    "CREDENTIALS_BY_UID",
+    "AccessLogRepository",
+    "TokenCredentials",
+    "TokenRepository",
+]
 
 
 class TokenCredentials(NamedTuple):
@@ -46,8 +52,9 @@ _CREDENTIALS = select(
 )
 # built once: a statement object memoizes its cache key, so executing it again skips the
 # expression building and key generation that cost more than the query itself
-_BY_HASH = _CREDENTIALS.where(ApiToken.secret_hash == bindparam("key"))
-_BY_UID = _CREDENTIALS.where(ApiToken.uid == bindparam("key"))
+CREDENTIALS_BY_HASH = _CREDENTIALS.where(ApiToken.secret_hash == bindparam("key"))
+CREDENTIALS_BY_UID = _CREDENTIALS.where(ApiToken.uid == bindparam("key"))
+"""A token's :class:`TokenCredentials` (its first columns) by secret hash or id (``key``)."""
 
 
 class TokenRepository:
@@ -81,7 +88,9 @@ class TokenRepository:
         self, *, secret_hash: str | None = None, uid: str | None = None
     ) -> TokenCredentials | None:
         """The token whose secret hashes to ``secret_hash`` (or whose id is ``uid``)."""
-        query, key = (_BY_HASH, secret_hash) if uid is None else (_BY_UID, uid)
+        query, key = (
+            (CREDENTIALS_BY_HASH, secret_hash) if uid is None else (CREDENTIALS_BY_UID, uid)
+        )
         row = self._session.connection().execute(query, {"key": key}).one_or_none()
         return TokenCredentials(*row) if row is not None else None
 

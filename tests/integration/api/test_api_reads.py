@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from compliance.api.app import create_app
 from compliance.bootstrap import App
 from compliance.services.api_common import MAX_PAGE, limit_of
-from compliance.services.tokens import create_token
+from compliance.services.tokens import create_token, revoke_token
 from tests.integration.api.conftest import FAST
 from tests.integration.api.world import World, live_server, minimal_report
 
@@ -267,3 +268,42 @@ def test_a_new_report_is_listed_at_once(app: App) -> None:
         second = minimal_report(app, pdf=b"%PDF-1.7 two", model="beta")
         again = httpx.get(f"{url}/api/v1/reports", headers=headers).json()["items"]
         assert {r["id"] for r in again} == {first, second}
+
+
+def test_a_cached_page_is_one_statement_and_still_checks_the_token(app: App) -> None:
+    """A page of reports served from the cache costs one SELECT (the token and the reports'
+    mark together), yet a revoked token is refused and a token limited to other models
+    never gets a page cached for a wider one."""
+    alpha = minimal_report(app, pdf=b"%PDF-1.7 one", model="alpha")
+    beta = minimal_report(app, pdf=b"%PDF-1.7 two", model="beta")
+    wide = create_token(app.uow_factory, app.clock, "wide", "regulator")
+    narrow = create_token(app.uow_factory, app.clock, "narrow", "regulator", models=["beta"])
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statement = str(args[2])
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    with live_server(create_app(app, FAST)) as url:
+
+        def listed(secret: str) -> httpx.Response:
+            return httpx.get(
+                f"{url}/api/v1/reports?limit=5", headers={"Authorization": f"Bearer {secret}"}
+            )
+
+        assert {r["id"] for r in listed(wide.secret).json()["items"]} == {alpha, beta}
+        event.listen(app.engine, "before_cursor_execute", count)
+        try:
+            again = listed(wide.secret)
+        finally:
+            event.remove(app.engine, "before_cursor_execute", count)
+        assert {r["id"] for r in again.json()["items"]} == {alpha, beta}
+        assert len(statements) == 1, statements
+        assert "api_tokens" in statements[0] and "reports" in statements[0]
+
+        assert [r["id"] for r in listed(narrow.secret).json()["items"]] == [beta]
+        revoke_token(app.uow_factory, app.clock, wide.token.id)
+        refused = listed(wide.secret)
+        assert refused.status_code == 401 and "items" not in refused.json()
+        assert [r["id"] for r in listed(narrow.secret).json()["items"]] == [beta]
