@@ -173,7 +173,7 @@ class Night:
         from compliance.bootstrap import build_app
         from compliance.config import Settings
         from compliance.paths import bundled_data
-        from compliance.services.nightly import default_ports
+        from compliance.services.nightly_ports import default_ports
         from compliance.services.policies import add_policy
         from compliance.services.publish import ensure_signing_key
         from compliance.services.registry import register_model_version
@@ -214,7 +214,7 @@ class Night:
 
     def audit(self, request: Any) -> Any:
         from compliance.services.audit import run_audit
-        from compliance.services.nightly import raise_if_cancelled
+        from compliance.services.nightly_ports import raise_if_cancelled
 
         began = time.perf_counter()
         if self.reports:
@@ -233,7 +233,9 @@ class Night:
 
     def run(self, workers: int) -> tuple[float, dict[str, float], dict[str, int]]:
         """The night: (wall seconds, seconds per model job, slot outcomes)."""
-        from compliance.services.nightly import NightlyPorts, NightlyRunner, NightlySettings
+        from compliance.services.nightly import NightlyRunner
+        from compliance.services.nightly_ports import NightlyPorts
+        from compliance.services.nightly_status import NightlySettings
         from compliance.services.notify import NullNotifier
         from compliance.storage.repositories.schedules import ScheduleRepository
 
@@ -375,7 +377,7 @@ def main() -> None:
 
 def children_peak_mib(exclude: int | None) -> float:
     """The summed peak RSS (VmHWM) of this process's living children but ``exclude`` (the
-    scheduler's PDF rendering process, not counted by RUSAGE_SELF)."""
+    scheduler's report rendering process (charts, HTML, PDF), not counted by RUSAGE_SELF)."""
     import os
 
     total = 0.0

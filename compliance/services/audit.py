@@ -36,7 +36,7 @@ from compliance.metrics import RecordColumns, compute_all, default_dimensions
 from compliance.metrics.results import MetricResult
 from compliance.services.manifest_builder import AuditContext, build_manifest
 from compliance.services.policies import load_policy, resolve_policy
-from compliance.services.publish import ReportRenderer, issue_report, prepare_report
+from compliance.services.publish import NextReport, ReportRenderer, issue_report, prepare_report
 from compliance.services.registry import require_version
 from compliance.storage.repositories.audits import AuditKeyTaken, NewAudit
 from compliance.storage.tables import EvaluationRun
@@ -234,16 +234,10 @@ def _audit(
         finished_at=finished,
     )
     with issuing.lock:
-        prepared = None
+        job = prepared = None
         if issuing.key_path is not None:
-            prepared = prepare_report(
-                uow_factory,
-                audit_manifest=manifest,
-                model_id=context.model_id,
-                key_path=issuing.key_path,
-                clock=clock,
-                renderer=issuing.renderer,
-            )
+            job = NextReport(manifest, context.model_id, issuing.key_path, clock, issuing.renderer)
+            prepared = prepare_report(uow_factory, job)
         with uow_factory(write=True) as uow:
             stored = uow.audits.add(
                 audit, run_ids=list(context.run_ids), metric_rows=[_metric_row(r) for r in results]
@@ -252,17 +246,8 @@ def _audit(
                 before_findings(target.audit_uid)
             uow.audits.add_findings(stored.id, [_finding_row(f) for f in findings])
             issued = None
-            if issuing.key_path is not None:
-                issued = issue_report(
-                    uow,
-                    audit_manifest=manifest,
-                    model_id=context.model_id,
-                    audit_id=stored.id,
-                    key_path=issuing.key_path,
-                    clock=clock,
-                    prepared=prepared,
-                    renderer=issuing.renderer,
-                )
+            if job is not None:
+                issued = issue_report(uow, job, audit_id=stored.id, prepared=prepared)
                 manifest = issued.manifest
                 stored.manifest = issued.manifest_bytes
                 stored.manifest_sha256 = manifest_sha256(manifest)

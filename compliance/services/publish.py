@@ -59,6 +59,7 @@ from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "IssuedReport",
+    "NextReport",
     "RenderedReport",
     "ReportRenderer",
     "append_checkpoint",
@@ -117,55 +118,56 @@ class _Basis:
 
 
 @dataclass(frozen=True)
+class NextReport:
+    """What the next report of the audit's series is made of and signed with."""
+
+    audit_manifest: ReportManifest
+    model_id: int
+    key_path: Path
+    clock: Clock
+    renderer: ReportRenderer | None = None  # None: render_report, in this process
+
+    @property
+    def policy(self) -> str:
+        return self.audit_manifest.identity.policy.name
+
+
+@dataclass(frozen=True)
 class RenderedReport:
-    """The next report of a series, rendered and signed, not yet stored."""
+    """The next report of a series, rendered and signed, not yet stored; ``contents`` maps
+    each artifact kind (manifest, html, pdf) to its bytes."""
 
     basis: _Basis
     uid: str
     issued: dt.datetime
     manifest: ReportManifest
-    body: bytes
     sha: str
     signature: str
     contents: dict[str, bytes]
     previous_id: int | None
 
 
-def prepare_report(
-    uow_factory: UnitOfWorkFactory,
-    *,
-    audit_manifest: ReportManifest,
-    model_id: int,
-    key_path: Path,
-    clock: Clock,
-    renderer: ReportRenderer | None = None,
-) -> RenderedReport:
+def prepare_report(uow_factory: UnitOfWorkFactory, job: NextReport) -> RenderedReport:
     """Render the next report of the audit's series ahead of its write transaction, from a
     read of the series and the ledger's last entry, holding no lock (rendering takes
     seconds; the write then takes milliseconds). :func:`issue_report` stores it only if
     nothing was appended to the ledger or the series meanwhile, and renders again under the
     lock otherwise, so a caller that issues one report at a time never renders twice."""
-    key = _signing_key(key_path)
+    key = _signing_key(job.key_path)
+    key_id = key_fingerprint(public_key_raw(key))
     with uow_factory() as uow:
-        return _render_next(uow, audit_manifest, model_id, key, clock, renderer or render_report)
+        earlier, basis = _series_and_basis(uow, job, key_id)
+        return _render_next(uow, job, key, earlier, basis)
 
 
 def issue_report(
-    uow: UnitOfWork,
-    *,
-    audit_manifest: ReportManifest,
-    model_id: int,
-    audit_id: int,
-    key_path: Path,
-    clock: Clock,
-    prepared: RenderedReport | None = None,
-    renderer: ReportRenderer | None = None,
+    uow: UnitOfWork, job: NextReport, *, audit_id: int, prepared: RenderedReport | None = None
 ) -> IssuedReport:
     """Issue the next report of the audit's series in ``uow`` (see the module docstring):
     ``prepared`` if it is still current under the ledger lock, else rendered here. Either
     way the issue time is not earlier than the last entry's, so entry times never go
     backwards."""
-    key = _signing_key(key_path)
+    key = _signing_key(job.key_path)
     key_id = key_fingerprint(public_key_raw(key))
     if uow.ledger.key(key_id) is None:
         raise ConfigError(
@@ -173,11 +175,9 @@ def issue_report(
             hint="run 'compliance init' (it publishes the key) or restore the right key file",
         )
     uow.ledger.lock()
-    policy = audit_manifest.identity.policy.name
-    if prepared is None or prepared.basis != _basis(uow, model_id, policy, key_id):
-        prepared = _render_next(
-            uow, audit_manifest, model_id, key, clock, renderer or render_report
-        )
+    earlier, basis = _series_and_basis(uow, job, key_id)
+    if prepared is None or prepared.basis != basis:
+        prepared = _render_next(uow, job, key, earlier, basis)
     manifest, contents, uid = prepared.manifest, prepared.contents, prepared.uid
     digests = {kind: hashlib.sha256(data).hexdigest() for kind, data in contents.items()}
     version = int(manifest.report.version) if manifest.report else 1
@@ -185,8 +185,8 @@ def issue_report(
         Report(
             uid=uid,
             audit_id=audit_id,
-            model_id=model_id,
-            policy_name=policy,
+            model_id=job.model_id,
+            policy_name=job.policy,
             version=version,
             supersedes_id=prepared.previous_id,
             verdict=manifest.summary.verdict,
@@ -205,19 +205,19 @@ def issue_report(
             for kind, data in contents.items()
         ],
     )
-    seq = 1 if prepared.basis.last_seq is None else prepared.basis.last_seq + 1
+    seq = _next_seq(basis)
     entry = sign_entry(
         build_entry(
             seq=seq,
             kind="report",
-            prev_hash=prepared.basis.last_hash,
+            prev_hash=basis.last_hash,
             time=isoformat_z(prepared.issued),
             key_id=key_id,
             report_id=uid,
             artifacts=digests,
             extra={
                 "manifest_signature": prepared.signature,
-                "series": manifest.report.series if manifest.report else policy,
+                "series": manifest.report.series if manifest.report else job.policy,
                 "version": str(version),
                 "verdict": manifest.summary.verdict,
             },
@@ -226,38 +226,33 @@ def issue_report(
     )
     _append(uow, entry, now=prepared.issued, report_id=report.id)
     return IssuedReport(uid, version, manifest.report.supersedes if manifest.report else None,
-                        manifest, prepared.body, seq)  # fmt: skip
+                        manifest, contents["manifest"], seq)  # fmt: skip
 
 
-def _basis(
-    uow: UnitOfWork, model_id: int, policy: str, key_id: str, earlier: list[Report] | None = None
-) -> _Basis:
-    if earlier is None:
-        earlier = uow.reports.series(model_id, policy)
+def _series_and_basis(uow: UnitOfWork, job: NextReport, key_id: str) -> tuple[list[Report], _Basis]:
+    """The series' earlier reports and the state a rendering made now is made against."""
+    earlier = uow.reports.series(job.model_id, job.policy)
     last = uow.ledger.last()
-    return _Basis(
+    basis = _Basis(
         series=tuple(r.uid for r in earlier),
         last_seq=None if last is None else last.seq,
         last_hash=None if last is None else last.entry_hash,
         key_id=key_id,
     )
+    return earlier, basis
+
+
+def _next_seq(basis: _Basis) -> int:
+    return 1 if basis.last_seq is None else basis.last_seq + 1
 
 
 def _render_next(
-    uow: UnitOfWork,
-    audit_manifest: ReportManifest,
-    model_id: int,
-    key: Any,
-    clock: Clock,
-    renderer: ReportRenderer,
+    uow: UnitOfWork, job: NextReport, key: Any, earlier: list[Report], basis: _Basis
 ) -> RenderedReport:
-    """The next report of the series as ``uow`` sees it; the issue time is read after the
-    ledger's last entry, so it is not earlier than that entry's."""
-    key_id = key_fingerprint(public_key_raw(key))
-    policy = audit_manifest.identity.policy.name
-    earlier = uow.reports.series(model_id, policy)
-    basis = _basis(uow, model_id, policy, key_id, earlier)
-    now = clock()
+    """The next report of the series after ``earlier``, against ``basis``; the issue time is
+    read now, after the ledger's last entry was, so it is not earlier than that entry's."""
+    audit_manifest, policy = job.audit_manifest, job.policy
+    now = job.clock()
     previous = earlier[-1] if earlier else None
     uid = new_uid("rep")
     issued_at = isoformat_z(now)
@@ -273,17 +268,17 @@ def _render_next(
             "trend": [_trend_point(uow, r) for r in earlier],
         }
     )
-    body = canonical_bytes(manifest)
     sha = manifest_sha256(manifest)
     signature = sign_manifest(key, sha)
+    renderer = job.renderer or render_report  # looked up now: tests stand in for it
     html, pdf = renderer(
         manifest,
         IntegrityInfo(
             manifest_sha256=sha,
             manifest_signature=signature,
-            key_id=key_id,
+            key_id=basis.key_id,
             public_key=public_key_raw(key).hex(),
-            ledger_seq=1 if basis.last_seq is None else basis.last_seq + 1,
+            ledger_seq=_next_seq(basis),
             prev_hash=basis.last_hash,
             issued_at=issued_at,
         ),
@@ -293,10 +288,9 @@ def _render_next(
         uid=uid,
         issued=now,
         manifest=manifest,
-        body=body,
         sha=sha,
         signature=signature,
-        contents={"manifest": body, "html": html, "pdf": pdf},
+        contents={"manifest": canonical_bytes(manifest), "html": html, "pdf": pdf},
         previous_id=None if previous is None else previous.id,
     )
 

@@ -21,6 +21,7 @@ from compliance.reporting.ledger import verify_chain
 from compliance.reporting.render import render_report
 from compliance.services.audit import AuditRequest, run_audit
 from compliance.services.publish import (
+    NextReport,
     ReportRenderer,
     append_checkpoint,
     issue_report,
@@ -222,26 +223,11 @@ def _prepare_then_checkpoint(app: App, renderer: ReportRenderer) -> int:
         manifest = ReportManifest.model_validate_json(stored.manifest)
         model_id = uow.models.get_version_by_id(stored.model_version_id).model_id
         audit_id = stored.id
-    prepared = prepare_report(
-        app.uow_factory,
-        audit_manifest=manifest,
-        model_id=model_id,
-        key_path=app.signing_key_path,
-        clock=app.clock,
-        renderer=renderer,
-    )
+    job = NextReport(manifest, model_id, app.signing_key_path, app.clock, renderer)
+    prepared = prepare_report(app.uow_factory, job)
     append_checkpoint(app.uow_factory, app.clock, app.signing_key_path, note="meanwhile")
     with app.uow_factory(write=True) as uow:
-        issue_report(
-            uow,
-            audit_manifest=manifest,
-            model_id=model_id,
-            audit_id=audit_id,
-            key_path=app.signing_key_path,
-            clock=app.clock,
-            prepared=prepared,
-            renderer=renderer,
-        )
+        issue_report(uow, job, audit_id=audit_id, prepared=prepared)
         uow.commit()
     return 1 if prepared.basis.last_seq is None else prepared.basis.last_seq + 1
 

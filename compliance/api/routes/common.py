@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections import OrderedDict
 from enum import StrEnum
 from typing import Annotated, Any
@@ -98,22 +99,25 @@ def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
 _ADAPTERS: dict[type, TypeAdapter[Any]] = {}
 _SENT: OrderedDict[int, tuple[object, bytes]] = OrderedDict()
 _SENT_SIZE = 64
+_SENT_LOCK = threading.Lock()
 
 
 def json_response(value: object, view: type) -> Response:
     """``value`` (an instance of the view ``view``) as JSON, serialized by pydantic-core
     without FastAPI validating it again (the route declares ``response_model=view`` for
     the schema). The same object sent again (a cached page) is not serialized again: the
-    last few encodings are kept by identity, each with its object so the id stays its own.
-    Call it from the event loop only (not thread-safe)."""
-    sent = _SENT.get(id(value))
+    last few encodings are kept by identity, each with its object so the id stays its own
+    (thread-safe)."""
+    with _SENT_LOCK:
+        sent = _SENT.get(id(value))
     if sent is not None and sent[0] is value:
         return Response(sent[1], media_type="application/json")
     adapter = _ADAPTERS.get(view)
     if adapter is None:
         adapter = _ADAPTERS.setdefault(view, TypeAdapter(view))
     body = adapter.dump_json(value)
-    _SENT[id(value)] = (value, body)
-    while len(_SENT) > _SENT_SIZE:
-        _SENT.popitem(last=False)
+    with _SENT_LOCK:
+        _SENT[id(value)] = (value, body)
+        while len(_SENT) > _SENT_SIZE:
+            _SENT.popitem(last=False)
     return Response(body, media_type="application/json")
