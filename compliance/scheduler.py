@@ -46,18 +46,12 @@ from apscheduler.triggers.base import BaseTrigger
 
 from compliance.clock import Clock, utc_now
 from compliance.errors import ComplianceError
-from compliance.services.nightly import (
-    CHECKPOINT_JOB_ID,
-    JobSpec,
-    NightlyPorts,
-    NightlyRunner,
-    NightlySettings,
-    default_ports,
-    log_event,
-    logfmt,
-)
+from compliance.services.nightly import JobSpec, NightlyRunner
+from compliance.services.nightly_log import log_event, logfmt
+from compliance.services.nightly_ports import NightlyPorts, default_ports
+from compliance.services.nightly_status import NightlySettings
 from compliance.services.notify import Notifier, build_notifier
-from compliance.services.schedules import cron_trigger
+from compliance.services.schedules import CHECKPOINT_JOB_ID, cron_trigger
 from compliance.storage.repositories.schedules import InstanceLock, LockLost, is_transient_error
 from compliance.storage.scheduling_tables import JOBSTORE_TABLE
 

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 
 from compliance.api.deps import state_of
 from compliance.bootstrap import App
-from compliance.services.nightly import nightly_status
+from compliance.services.nightly_status import nightly_status
 
 __all__ = ["router"]
 

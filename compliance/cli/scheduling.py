@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
-from compliance.services.nightly import NightlySettings
+from compliance.services.nightly_status import NightlySettings
 from compliance.services.schedules import (
     DEFAULT_CRON,
     ScheduleView,

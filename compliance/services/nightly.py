@@ -20,28 +20,28 @@ periodic sweep, the start-up catch-up):
 ``running`` one left by a killed process) is run again while within the grace time; a
 slot already audited is then recognized and recorded, never audited twice.
 
-Pull, audit and checkpoint are injected ports (:class:`NightlyPorts`); the production
-wiring is :func:`default_ports`.
+Pull, audit and checkpoint are injected ports
+(:class:`~compliance.services.nightly_ports.NightlyPorts`); the production wiring is
+:func:`~compliance.services.nightly_ports.default_ports`; the settings and the status
+``/readyz`` shows are in :mod:`compliance.services.nightly_status`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Any
 
 from compliance.clock import Clock, isoformat_z
 from compliance.errors import Conflict
-from compliance.reporting.render import RenderProcess
-from compliance.services.audit import AuditRequest, AuditResult, run_audit
+from compliance.services.audit import AuditRequest
+from compliance.services.nightly_log import log_event
+from compliance.services.nightly_ports import CancelToken, JobCancelled, NightlyPorts
+from compliance.services.nightly_status import NightlySettings
 from compliance.services.notify import Notifier
 from compliance.services.policies import split_reference
 from compliance.services.schedules import (
@@ -53,7 +53,6 @@ from compliance.services.schedules import (
     fire_times,
     plan_slots,
     schedule_job_id,
-    slot_status,
 )
 from compliance.storage.repositories.schedules import (
     ScheduleRepository,
@@ -62,191 +61,10 @@ from compliance.storage.repositories.schedules import (
 )
 from compliance.storage.uow import UnitOfWorkFactory
 
-if TYPE_CHECKING:
-    from compliance.bootstrap import App
-
-__all__ = [
-    "CHECKPOINT_JOB_ID",
-    "JobCancelled",
-    "JobSpec",
-    "NightlyPorts",
-    "NightlyRunner",
-    "NightlySettings",
-    "PullFailed",
-    "default_ports",
-    "log_event",
-    "logfmt",
-    "nightly_status",
-    "raise_if_cancelled",
-]
+__all__ = ["JobSpec", "NightlyRunner", "Outcome"]
 
 _EPSILON = dt.timedelta(milliseconds=1)  # a trigger may fire a job a rounding error early
 _log = logging.getLogger("compliance.nightly")
-
-
-class NightlySettings(BaseSettings):
-    """The scheduler's own settings (environment, prefix ``COMPLIANCE_``)."""
-
-    model_config = SettingsConfigDict(env_prefix="COMPLIANCE_", extra="ignore")
-
-    misfire_grace_seconds: float = Field(default=6 * 3600, gt=0)
-    audit_timeout_seconds: float = Field(default=1800, gt=0)
-    webhook_url: str | None = None
-    webhook_secret_env: str = "COMPLIANCE_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
-    checkpoint_cron: str = "0 4 * * *"
-    sweep_seconds: float = Field(default=60, gt=0)
-    missed_lookback_seconds: float = Field(default=7 * 86400, gt=0)
-    overdue_seconds: float = Field(default=2 * 3600, gt=0)
-    scheduler_workers: int | None = Field(
-        default=None, ge=1, le=64, description="slots run at once (default 2)"
-    )
-    fake_now: dt.datetime | None = Field(default=None, description="tests only")
-
-    @property
-    def grace(self) -> dt.timedelta:
-        return dt.timedelta(seconds=self.misfire_grace_seconds)
-
-
-# --- ports -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NightlyPorts:
-    """``pull(model, version)`` → a pull summary or None; ``audit(request)`` audits (and,
-    once issue 5 lands, issues the report) in one transaction; ``checkpoint()`` appends the
-    nightly ledger checkpoint."""
-
-    pull: Callable[[str, str], object | None]
-    audit: Callable[[AuditRequest], AuditResult]
-    checkpoint: Callable[[], None]
-
-
-class JobCancelled(Exception):
-    """The slot's time limit passed, or the scheduler is stopping: abandon the work."""
-
-
-class PullFailed(Exception):
-    """A source of the model could not be pulled: the slot fails without an audit."""
-
-
-class _CancelToken:
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self.reason = "cancelled"
-
-    def cancel(self, reason: str) -> None:
-        self.reason = reason
-        self._event.set()
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-
-_current = threading.local()
-
-
-def raise_if_cancelled(_audit_uid: str = "") -> None:
-    """Raise :class:`JobCancelled` when the running slot was cancelled; given to ``run_audit``
-    as ``before_findings`` so a timed-out audit rolls its write back instead of committing."""
-    token: _CancelToken | None = getattr(_current, "token", None)
-    if token is not None and token.is_set():
-        raise JobCancelled(token.reason)
-
-
-_RENDERER = RenderProcess()  # one rendering child for the scheduler process, on first use
-_ISSUE_LOCK = threading.Lock()  # one report rendered and stored at a time in this process
-
-
-def default_ports(app: App) -> NightlyPorts:
-    """The production wiring of the three ports: the one function to edit.
-
-    - pull: ``compliance.services.sources.pull_sources`` for the model's sources; a source
-      that failed fails the slot (:class:`PullFailed`: no audit of stale data under a
-      nightly slot); without that service nothing is pulled (logged);
-    - audit: ``run_audit`` issuing the signed report in the audit's transaction,
-      cancellable: a slot past its time limit rolls its write back. The report (HTML and
-      PDF) is rendered in a child process (``RenderProcess``) before that transaction, one
-      report at a time (:data:`_ISSUE_LOCK`): while one slot renders, the other workers
-      pull and compute;
-    - checkpoint: ``compliance.services.publish.append_checkpoint`` (a logged no-op if absent).
-    """
-    settings = app.settings
-    key_path = settings.resolved_signing_key_path
-    try:
-        from compliance.services.sources import pull_sources
-    except ImportError:  # pragma: no cover - the pull service is not there
-        log_event("ports.pull_missing", detail="no pull service: nothing is pulled")
-
-        def pull(model: str, version: str) -> object | None:
-            return None
-    else:
-
-        def pull(model: str, version: str) -> object | None:
-            outcomes = pull_sources(
-                app.uow_factory,
-                app.clock,
-                cache_dir=settings.home / "probe-cache",
-                model=model,
-                batch_size=settings.ingest_batch_size,
-            )
-            failed = [f"{o.source}: {o.error}" for o in outcomes if o.error]
-            if failed:
-                raise PullFailed("; ".join(failed))
-            new = sum(o.new_runs for o in outcomes)
-            return f"{len(outcomes)} sources pulled, {new} new runs"
-
-    def audit(request: AuditRequest) -> AuditResult:
-        return run_audit(
-            app.uow_factory,
-            app.clock,
-            request,
-            key_path=key_path,
-            before_findings=raise_if_cancelled,
-            renderer=_RENDERER,
-            issue_lock=_ISSUE_LOCK,
-        )
-
-    try:
-        from compliance.services.publish import append_checkpoint
-    except ImportError:  # pragma: no cover - issue 5 not there
-
-        def checkpoint() -> None:
-            log_event("checkpoint.skipped", detail="no compliance.services.publish")
-    else:
-
-        def checkpoint() -> None:
-            append_checkpoint(app.uow_factory, app.clock, key_path, note="nightly")
-
-    return NightlyPorts(pull=pull, audit=audit, checkpoint=checkpoint)
-
-
-# --- structured logs -------------------------------------------------------------------------
-
-
-def logfmt(fields: Mapping[str, object]) -> str:
-    """``key=value`` pairs; values with spaces, quotes or ``=`` are JSON strings."""
-    parts = []
-    for key, value in fields.items():
-        if value is None:
-            continue
-        if isinstance(value, dt.datetime):
-            text = isoformat_z(value, "milliseconds")
-        elif isinstance(value, float):
-            text = f"{value:.3f}"
-        else:
-            text = str(value)
-        if not text or any(c in text for c in ' ="\\\n\t'):
-            text = json.dumps(text, ensure_ascii=False)
-        parts.append(f"{key}={text}")
-    return " ".join(parts)
-
-
-def log_event(event: str, level: int = logging.INFO, /, **fields: object) -> None:
-    """One structured line: ``event=<event>`` and ``fields`` (see the scheduler's formatter)."""
-    _log.log(level, event, extra={"fields": fields})
-
-
-# --- the runner ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -485,12 +303,12 @@ class NightlyRunner:
                 self._attended -= 1
 
     def _execute(self, spec: JobSpec, slot: dt.datetime) -> Outcome:
-        cancel = _CancelToken()
+        cancel = CancelToken()
         box: dict[str, Any] = {}
         timeout = self._settings.audit_timeout_seconds
 
         def work() -> None:
-            _current.token = cancel
+            cancel.bind()
             try:
                 box["outcome"] = self._work(spec, slot, cancel)
             except BaseException as exc:  # reported by the attending thread
@@ -518,7 +336,7 @@ class NightlyRunner:
         outcome: Outcome = box["outcome"]
         return outcome
 
-    def _work(self, spec: JobSpec, slot: dt.datetime, cancel: _CancelToken) -> Outcome:
+    def _work(self, spec: JobSpec, slot: dt.datetime, cancel: CancelToken) -> Outcome:
         if spec.schedule_uid is None:
             self._ports.checkpoint()
             return Outcome("succeeded", fresh=True)
@@ -667,29 +485,4 @@ def _schedule_spec(row: ScheduleRow) -> JobSpec:
         version=row.version,
         model_version_id=schedule.model_version_id,
         policy=schedule.policy,
-    )
-
-
-# --- /readyz ---------------------------------------------------------------------------------
-
-
-def nightly_status(app: App, settings: NightlySettings | None = None) -> dict[str, Any]:
-    """The last nightly run and whether a slot is overdue, for ``/readyz``::
-
-        {"last_run_at": "2026-11-23T02:00:41Z", "last_job_id": "schedule:sch_...",
-         "last_slot": "2026-11-23T02:00:00Z", "last_status": "succeeded",
-         "overdue": false, "overdue_jobs": [], "slots_last_24h": {"succeeded": 20},
-         "checked_at": "..."}
-
-    A job is overdue when its latest slot older than ``COMPLIANCE_OVERDUE_SECONDS``
-    (default 2 h) has no finished outcome: the scheduler is down or stuck. Failed audits
-    and missed slots are not overdue (the scheduler did its work; they are alerted).
-    """
-    settings = settings or NightlySettings()
-    return slot_status(
-        app.uow_factory,
-        app.clock,
-        checkpoint_cron=settings.checkpoint_cron,
-        overdue_after=dt.timedelta(seconds=settings.overdue_seconds),
-        lookback=dt.timedelta(seconds=settings.missed_lookback_seconds),
     )

@@ -26,12 +26,8 @@ from compliance.bootstrap import build_app
 from compliance.errors import ComplianceError
 from compliance.scheduler import run_scheduler
 from compliance.services.audit import AuditRequest, AuditResult, run_audit
-from compliance.services.nightly import (
-    NightlyPorts,
-    NightlySettings,
-    default_ports,
-    raise_if_cancelled,
-)
+from compliance.services.nightly_ports import NightlyPorts, default_ports, raise_if_cancelled
+from compliance.services.nightly_status import NightlySettings
 
 
 def main() -> int:

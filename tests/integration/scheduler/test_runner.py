@@ -18,18 +18,12 @@ from compliance.bootstrap import App
 from compliance.errors import StorageUnavailable
 from compliance.paths import bundled_data
 from compliance.services.audit import AuditRequest, AuditResult, run_audit
-from compliance.services.nightly import (
-    CHECKPOINT_JOB_ID,
-    NightlyPorts,
-    NightlyRunner,
-    NightlySettings,
-    default_ports,
-    nightly_status,
-    raise_if_cancelled,
-)
+from compliance.services.nightly import NightlyRunner
+from compliance.services.nightly_ports import NightlyPorts, default_ports, raise_if_cancelled
+from compliance.services.nightly_status import NightlySettings, nightly_status
 from compliance.services.policies import add_policy
 from compliance.services.publish import ensure_signing_key
-from compliance.services.schedules import remove_schedule
+from compliance.services.schedules import CHECKPOINT_JOB_ID, remove_schedule
 from compliance.services.sources import add_source
 from compliance.storage.repositories.schedules import ScheduleRepository
 from tests.integration.api.conftest import FAST
