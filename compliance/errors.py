@@ -12,7 +12,8 @@ one line (``error: <message>``, then ``hint: <fix>`` when there is one) and exit
     ├── AlreadyExists               creating something that is already there
     ├── Conflict                    the request contradicts what is stored (immutable objects)
     ├── ConfigError                 settings, keys or environment are missing or wrong
-    └── StorageUnavailable          the database cannot be reached
+    ├── StorageUnavailable          the database cannot be reached
+    └── SourceUnavailable           a remote source kept failing after every retry
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "Conflict",
     "InputError",
     "NotFound",
+    "SourceUnavailable",
     "StorageUnavailable",
 ]
 
@@ -103,6 +105,14 @@ class ConfigError(ComplianceError):
 
 class StorageUnavailable(ComplianceError):
     """The database cannot be reached or is not initialized."""
+
+
+class SourceUnavailable(ComplianceError):
+    """A remote source could not be reached, or kept failing, after every retry.
+
+    Nothing is wrong with the user's input; running again later may succeed (and, for the
+    probe, the answers already received are cached).
+    """
 
 
 def _shorten(text: str, limit: int = 80) -> str:

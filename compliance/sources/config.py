@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from compliance.errors import ComplianceError, ConfigError
+from compliance.errors import ConfigError
 
 __all__ = [
     "SOURCE_KINDS",
@@ -40,7 +40,6 @@ __all__ = [
     "LmEvalSourceConfig",
     "ProbeSourceConfig",
     "SourceConfig",
-    "SourceUnavailable",
     "parse_source_config",
     "secret_from_env",
 ]
@@ -60,14 +59,6 @@ FieldPath = Annotated[
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Seconds = Annotated[float, Field(gt=0, le=3600)]
 HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+\S*$", max_length=2000)]
-
-
-class SourceUnavailable(ComplianceError):
-    """A remote source could not be reached, or kept failing, after every retry.
-
-    Nothing is wrong with the user's input; running again later may succeed (and, for the
-    probe, the answers already received are cached).
-    """
 
 
 class _Base(BaseModel):

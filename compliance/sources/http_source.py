@@ -39,9 +39,9 @@ import httpx
 from pydantic import ValidationError
 
 from compliance.domain.records import EvaluationRecord
-from compliance.errors import ConfigError, InputError
+from compliance.errors import ConfigError, InputError, SourceUnavailable
 from compliance.sources.canonical import input_error_from_validation
-from compliance.sources.config import HttpSourceConfig, SourceUnavailable, secret_from_env
+from compliance.sources.config import HttpSourceConfig, secret_from_env
 
 __all__ = [
     "HttpPage",

@@ -78,10 +78,10 @@ from pydantic import (
 )
 
 from compliance.domain.records import EvaluationRecord, TaskType
-from compliance.errors import ConfigError, InputError
+from compliance.errors import ConfigError, InputError, SourceUnavailable
 from compliance.paths import bundled_data
 from compliance.sources.canonical import input_error_from_validation
-from compliance.sources.config import ProbeSourceConfig, SourceUnavailable, secret_from_env
+from compliance.sources.config import ProbeSourceConfig, secret_from_env
 from compliance.sources.http_source import RETRY_STATUSES, backoff_delay, parse_retry_after
 
 __all__ = [

@@ -128,9 +128,12 @@ def trend_svg(
     width: int = 260,
     height: int = 84,
 ) -> Markup:
-    """A small line chart: one point per version (labelled below), the threshold dashed."""
-    pad_x, pad_y, axis = 12.0, 8.0, 14.0
-    values = [v for _, v, _ in series if v is not None] + [threshold]
+    """A small line chart: one point per version (labelled below), the threshold dashed; the
+    y axis is labelled with the threshold and the lowest and highest values (a label too
+    close to the threshold's is left out)."""
+    pad_left, pad_right, pad_y, axis = 40.0, 12.0, 8.0, 14.0
+    observed = [v for _, v, _ in series if v is not None]
+    values = [*observed, threshold]
     low, high = min(values), max(values)
     if high - low < 1e-9:
         low, high = low - 0.5, high + 0.5
@@ -139,8 +142,8 @@ def trend_svg(
 
     def x(i: int) -> float:
         if len(series) == 1:
-            return width / 2
-        return pad_x + i * (width - 2 * pad_x) / (len(series) - 1)
+            return (pad_left + width - pad_right) / 2
+        return pad_left + i * (width - pad_left - pad_right) / (len(series) - 1)
 
     def y(value: float) -> float:
         return pad_y + (high - value) * (height - 2 * pad_y - axis) / (high - low)
@@ -153,9 +156,18 @@ def trend_svg(
         f'<svg class="trend" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-label="{escape(label)}: trend across {len(series)} versions">',
         f"<title>{escape(label)}: value per version; dashed line: threshold {threshold:g}</title>",
-        f'<line x1="{pad_x}" x2="{width - pad_x}" y1="{y(threshold):.1f}" y2="{y(threshold):.1f}" '
-        'stroke="#57606a" stroke-width="1" stroke-dasharray="4 3"/>',
+        f'<line x1="{pad_left}" x2="{width - pad_right}" y1="{y(threshold):.1f}" '
+        f'y2="{y(threshold):.1f}" stroke="#57606a" stroke-width="1" stroke-dasharray="4 3"/>',
     ]
+    ticks = [threshold]
+    for value in (max(observed, default=threshold), min(observed, default=threshold)):
+        if all(abs(y(value) - y(tick)) >= 10 for tick in ticks):
+            ticks.append(value)
+    for tick in ticks:
+        parts.append(
+            f'<text class="tick" x="{pad_left - 4}" y="{y(tick) + 3:.1f}" font-size="9" '
+            f'fill="#57606a" text-anchor="end">{tick:.3g}</text>'
+        )
     if len(points) > 1:
         parts.append(f'<polyline points="{line}" fill="none" stroke="#0b5cad" stroke-width="2"/>')
     for i, (version, _, _) in enumerate(series):

@@ -25,8 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from compliance.domain.records import EvaluationRecord
-from compliance.errors import ConfigError, InputError
-from compliance.sources.config import HttpSourceConfig, SourceUnavailable, parse_source_config
+from compliance.errors import ConfigError, InputError, SourceUnavailable
+from compliance.sources.config import HttpSourceConfig, parse_source_config
 from compliance.sources.http_source import HttpPage, pull_http_records
 
 PAGES = 5

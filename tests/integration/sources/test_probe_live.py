@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from compliance.domain.records import EvaluationRecord
-from compliance.errors import ConfigError
-from compliance.sources.config import ProbeSourceConfig, SourceUnavailable, parse_source_config
+from compliance.errors import ConfigError, SourceUnavailable
+from compliance.sources.config import ProbeSourceConfig, parse_source_config
 from compliance.sources.probe import (
     PersonaSet,
     ProbeSuite,
