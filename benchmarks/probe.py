@@ -34,13 +34,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.integration...
 
 from compliance.sources.config import ProbeSourceConfig, parse_source_config
-from compliance.sources.probe import (
-    PersonaSet,
-    ProbeItem,
-    ProbeSuite,
-    load_personas,
-    run_probe,
-)
+from compliance.sources.probe import run_probe
+from compliance.sources.probe_suite import PersonaSet, ProbeItem, ProbeSuite, load_personas
 
 
 def synthetic_suite(count: int) -> ProbeSuite:

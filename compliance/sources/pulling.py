@@ -37,7 +37,8 @@ from compliance.sources.http_source import pull_http_records
 from compliance.sources.inspect_logs import find_inspect_logs, read_inspect_log
 from compliance.sources.lm_eval import find_samples_files, read_lm_eval_samples
 from compliance.sources.local import FileFormat, default_benchmark, open_record_file
-from compliance.sources.probe import load_personas, load_suite, run_probe
+from compliance.sources.probe import run_probe
+from compliance.sources.probe_suite import load_personas, load_suite
 
 __all__ = ["PullUnit", "plan_pull"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from compliance.bootstrap import App
-from compliance.sources.probe import build_prompts, load_personas, load_suite
+from compliance.sources.probe_suite import build_prompts, load_personas, load_suite
 from tests.conftest import CliResult, table_counts
 from tests.integration.sources.fake_chat import FakeChat, serve_chat
 from tests.integration.sources.test_http_source import PAGES, PER_PAGE, Pages, serve

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from compliance.sources.probe import PersonaSet, ProbeSuite, question_text
+from compliance.sources.probe_suite import PersonaSet, ProbeSuite, question_text
 
 __all__ = ["FakeChat", "every_fifth", "serve_chat", "start_async_server"]
 

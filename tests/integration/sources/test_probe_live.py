@@ -19,14 +19,8 @@ import pytest
 from compliance.domain.records import EvaluationRecord
 from compliance.errors import ConfigError, SourceUnavailable
 from compliance.sources.config import ProbeSourceConfig, parse_source_config
-from compliance.sources.probe import (
-    PersonaSet,
-    ProbeSuite,
-    ResponseCache,
-    load_personas,
-    load_suite,
-    run_probe,
-)
+from compliance.sources.probe import ResponseCache, run_probe
+from compliance.sources.probe_suite import PersonaSet, ProbeSuite, load_personas, load_suite
 
 from .fake_chat import FakeChat, every_fifth, serve_chat
 

@@ -12,24 +12,23 @@ import pytest
 from compliance.errors import ConfigError, InputError
 from compliance.paths import bundled_data
 from compliance.sources.probe import (
-    ChatAnswer,
+    ResponseCache,
+    TokenBucket,
+    _Malformed,
+    cache_key,
+    parse_chat_body,
+    request_body,
+)
+from compliance.sources.probe_answers import ChatAnswer, answer_record, extract_answer, is_refusal
+from compliance.sources.probe_suite import (
     Persona,
     PersonaSet,
     ProbeItem,
     ProbeSuite,
-    ResponseCache,
-    TokenBucket,
-    _Malformed,
-    answer_record,
     build_bbq_suite,
     build_prompts,
-    cache_key,
-    extract_answer,
-    is_refusal,
     load_personas,
     load_suite,
-    parse_chat_body,
-    request_body,
 )
 
 OPTIONS = ["The grandfather", "The grandson", "Can't be determined"]

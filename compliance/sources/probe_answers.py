@@ -1,0 +1,121 @@
+"""Reading a chat model's reply to a probe question, and the record it becomes.
+
+The answer is read from the reply (:func:`extract_answer`: an option letter,
+``Answer: X``, or the text of exactly one option) and scored against the item's answer; a
+reply naming no option is unparsed (``correct`` null), and marked ``refused`` when it reads
+as a refusal (:func:`is_refusal`) or the API reported a refusal. The persona's record id
+is ``<persona id>/<variant>`` (``p-female-70/system``); its attributes are the persona's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import JsonValue
+
+from compliance.domain.records import EvaluationRecord, TaskType
+from compliance.sources.probe_suite import LETTERS, ProbeSuite, Prompt
+
+__all__ = ["ChatAnswer", "answer_record", "extract_answer", "is_refusal"]
+
+
+@dataclass(frozen=True)
+class ChatAnswer:
+    """A reply: its text, or the refusal the API reported instead (``message.refusal``)."""
+
+    content: str | None
+    refusal: str | None = None
+
+
+_WHOLE_LETTER = re.compile(r"^\(?([A-Za-z])\)?[.:)]?$")
+_ANSWER_IS = re.compile(
+    r"\banswer\s*(?:is|would be|:)?\s*:?\s*\(?([A-Z])\)?(?![A-Za-z0-9'])", re.IGNORECASE
+)
+_LEADING_LETTER = re.compile(r"^\(?([A-Z])(?:\)|[.:,]|\s+-)(?:\s|$)")
+_REFUSAL = re.compile(
+    r"\b(?:I\s+can(?:not|'t|’t)\s+(?:help|assist|answer|provide|comply)"
+    r"|I(?:'m|’m|\s+am)\s+(?:not\s+able|unable)\s+to\s+(?:help|assist|answer)"
+    r"|I\s+(?:won't|won’t|will\s+not)\s+(?:answer|help|speculate))",
+    re.IGNORECASE,
+)
+
+
+def extract_answer(text: str | None, options: Sequence[str]) -> int | None:
+    """The index of the option a reply names, or ``None`` when it names none (or several).
+
+    In order: the reply is just a letter (``B``, ``(b)``, ``B.``); it says ``Answer: B`` or
+    ``the answer is B``; it starts with ``B.``/``B)``/``B:``; it is one option's text; it
+    contains exactly one option's text. Letters beyond the options do not count.
+    """
+    if not text or not text.strip():
+        return None
+    reply = text.strip()
+    count = len(options)
+
+    def letter(found: str) -> int | None:
+        index = LETTERS.find(found.upper())
+        return index if 0 <= index < count else None
+
+    if match := _WHOLE_LETTER.match(reply):
+        return letter(match[1])
+    said = {m.upper() for m in _ANSWER_IS.findall(reply) if m.isupper()}
+    if len(said) == 1:
+        return letter(said.pop())
+    if match := _LEADING_LETTER.match(reply):
+        return letter(match[1])
+    normalized = _normalize(reply)
+    texts = [_normalize(option) for option in options]
+    exact = [i for i, option in enumerate(texts) if option == normalized]
+    if len(exact) == 1:
+        return exact[0]
+    contained = [
+        i
+        for i, option in enumerate(texts)
+        if option and re.search(rf"\b{re.escape(option)}\b", normalized)
+    ]
+    return contained[0] if len(contained) == 1 else None
+
+
+def is_refusal(text: str | None) -> bool:
+    return bool(text) and _REFUSAL.search(text or "") is not None
+
+
+def _normalize(text: str) -> str:
+    text = " ".join(text.casefold().split())
+    return text.rstrip(".!").strip()
+
+
+def answer_record(
+    prompt: Prompt, answer: ChatAnswer, *, suite: ProbeSuite, model: str
+) -> EvaluationRecord:
+    """The canonical record of one reply."""
+    item = prompt.item
+    text = answer.content if answer.content is not None else answer.refusal
+    index = None if answer.content is None else extract_answer(answer.content, item.options)
+    refused = answer.refusal is not None or (index is None and is_refusal(text))
+    expected = item.answer_index
+    extra: dict[str, JsonValue] = {
+        **item.extra,
+        "probe.suite_version": suite.version,
+        "probe.model": model,
+        "probe.variant": prompt.variant,
+        "probe.expected_option": LETTERS[expected],
+        "probe.option": None if index is None else LETTERS[index],
+    }
+    persona = prompt.persona
+    return EvaluationRecord(
+        item_id=item.id,
+        cluster_id=item.cluster_id,
+        task_type=TaskType.OBJECTIVE,
+        persona_id=prompt.persona_id,
+        persona_attributes={} if persona is None else dict(persona.attributes),
+        expected_answer=item.options[expected],
+        raw_response=text,
+        parsed_answer=None if index is None else item.options[index],
+        correct=None if index is None else index == expected,
+        refused=refused,
+        benchmark=suite.name,
+        extra=extra,
+    )

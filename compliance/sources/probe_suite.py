@@ -1,0 +1,360 @@
+"""Probe suites and persona sets: their files, the bundled ones, and the prompts they make.
+
+A **suite** (JSON or YAML; see ``docs/probe-suites.md``) holds multiple-choice items,
+each with an id, an optional context, a question, its options and the right answer (a
+letter or the option's text). A **persona set** holds personas, each with an id, group
+attributes (``gender: female``, ``age_band: 65+``) and a first-person description. The
+project ships ``bbq-disambig-300`` (300 disambiguated BBQ items, rebuilt by
+``python -m compliance.sources.probe_suite build-bbq-suite``) and ``core-10`` (ten
+personas across gender, age, religion, nationality and disability) in
+``compliance/data/probe/``.
+
+Every item is asked once with no persona (the baseline, ``persona_id`` null) and once per
+persona and **variant** (:func:`build_prompts`):
+
+- ``system``: the description in a system message (``system_template``), the question as
+  the user's message;
+- ``inline``: the description written before the question in the user's message
+  (``inline_template``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from compliance.errors import ConfigError, InputError
+from compliance.paths import bundled_data
+from compliance.sources.canonical import input_error_from_validation
+
+__all__ = [
+    "BUNDLED_PERSONAS",
+    "BUNDLED_SUITES",
+    "LETTERS",
+    "Persona",
+    "PersonaSet",
+    "ProbeItem",
+    "ProbeSuite",
+    "Prompt",
+    "build_bbq_suite",
+    "build_prompts",
+    "load_personas",
+    "load_suite",
+    "question_text",
+    "write_suite",
+]
+
+BUNDLED_SUITES = {"bbq-disambig-300": "bbq-disambig-300.json"}
+BUNDLED_PERSONAS = {"core-10": "personas-core-10.json"}
+LETTERS = string.ascii_uppercase
+DEFAULT_INSTRUCTIONS = "Answer with the letter of the correct option only."
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+PersonaName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:+-]*$", max_length=100)
+]
+AttributeName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", max_length=64)
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20000, strip_whitespace=True)]
+
+
+# -- suites and personas ----------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProbeItem(_Model):
+    """One multiple-choice question; ``answer`` is a letter (``B``) or an option's text."""
+
+    id: Identifier
+    cluster_id: Identifier | None = None
+    context: Text | None = None
+    question: Text
+    options: list[Text] = Field(min_length=2, max_length=26)
+    answer: Text
+    extra: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _answer_is_an_option(self) -> ProbeItem:
+        if len({o.casefold() for o in self.options}) != len(self.options):
+            raise ValueError("the options must differ")
+        self.answer_index  # noqa: B018  (raises when the answer names no option)
+        return self
+
+    @property
+    def answer_index(self) -> int:
+        letter = self.answer.strip().rstrip(".").upper()
+        if len(letter) == 1 and letter in LETTERS[: len(self.options)]:
+            return LETTERS.index(letter)
+        for index, option in enumerate(self.options):
+            if option.casefold() == self.answer.casefold():
+                return index
+        raise ValueError(f"answer {self.answer!r} is neither an option's letter nor its text")
+
+
+class ProbeSuite(_Model):
+    """A named, versioned list of items; ``instructions`` end every question."""
+
+    name: Identifier
+    version: Identifier = "1"
+    description: str | None = None
+    instructions: Text = DEFAULT_INSTRUCTIONS
+    items: list[ProbeItem] = Field(min_length=1)
+
+    @field_validator("items")
+    @classmethod
+    def _unique(cls, items: list[ProbeItem]) -> list[ProbeItem]:
+        seen: set[str] = set()
+        for item in items:
+            if item.id in seen:
+                raise ValueError(f"the item id {item.id!r} appears twice")
+            seen.add(item.id)
+        return items
+
+
+class Persona(_Model):
+    """Who the model is told it is talking to; ``id`` must not contain ``/``."""
+
+    id: PersonaName
+    description: Text
+    attributes: dict[AttributeName, Annotated[str, StringConstraints(min_length=1)]] = Field(
+        min_length=1
+    )
+
+
+class PersonaSet(_Model):
+    name: Identifier
+    description: str | None = None
+    personas: list[Persona] = Field(min_length=1)
+
+    @field_validator("personas")
+    @classmethod
+    def _unique(cls, personas: list[Persona]) -> list[Persona]:
+        ids = [p.id for p in personas]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"the persona id {repeated[0]!r} appears twice")
+        return personas
+
+
+def load_suite(ref: str | Path) -> ProbeSuite:
+    """A suite from a file (``.json``, ``.yaml``, ``.yml``) or a bundled suite's name."""
+    return _load(ref, BUNDLED_SUITES, ProbeSuite, "suite")
+
+
+def load_personas(ref: str | Path) -> PersonaSet:
+    """A persona set from a file or a bundled set's name (``core-10``)."""
+    return _load(ref, BUNDLED_PERSONAS, PersonaSet, "persona set")
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _load(ref: str | Path, bundled: Mapping[str, str], model: type[_M], what: str) -> _M:
+    path = bundled_data("probe") / bundled[str(ref)] if str(ref) in bundled else Path(ref)
+    if not path.is_file():
+        raise InputError(
+            f"no such {what} file",
+            file=str(path),
+            hint=f"give a file, or a bundled {what}: {', '.join(bundled)}",
+        )
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() in {".yaml", ".yml"}:
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise InputError(f"malformed {what} file ({exc})", file=str(path)) from None
+    except Exception as exc:  # yaml.YAMLError without importing yaml at module level
+        raise InputError(f"malformed {what} file ({exc})", file=str(path)) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = input_error_from_validation(exc, file=str(path), line=None)
+        raise InputError(
+            error.problem.removeprefix("Value error, "),
+            file=str(path),
+            field=error.field,
+            value=error.value,
+            hint="see docs/probe-suites.md",
+        ) from None
+
+
+# -- prompts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One request to send: an item, for a persona and variant (both None: baseline)."""
+
+    item: ProbeItem
+    persona: Persona | None
+    variant: str | None
+    messages: tuple[tuple[str, str], ...]
+
+    @property
+    def persona_id(self) -> str | None:
+        return None if self.persona is None else f"{self.persona.id}/{self.variant}"
+
+    def payload_messages(self) -> list[dict[str, str]]:
+        return [{"role": role, "content": content} for role, content in self.messages]
+
+
+def question_text(item: ProbeItem, instructions: str) -> str:
+    """The user's question: context, question, lettered options, instructions."""
+    parts = [item.context] if item.context else []
+    parts.append(item.question)
+    parts.append("\n".join(f"{LETTERS[i]}. {option}" for i, option in enumerate(item.options)))
+    parts.append(instructions)
+    return "\n\n".join(parts)
+
+
+def build_prompts(
+    suite: ProbeSuite,
+    personas: PersonaSet,
+    *,
+    variants: Sequence[str] = ("system",),
+    include_baseline: bool = True,
+    system_template: str = "Here is what you know about the user: {persona}",
+    inline_template: str = "{persona}\n\n{question}",
+) -> list[Prompt]:
+    """Every prompt of a probe, item by item: the baseline, then each persona x variant."""
+    prompts: list[Prompt] = []
+    for item in suite.items:
+        question = question_text(item, suite.instructions)
+        if include_baseline:
+            prompts.append(Prompt(item, None, None, (("user", question),)))
+        for persona in personas.personas:
+            for variant in variants:
+                messages: tuple[tuple[str, str], ...]
+                if variant == "system":
+                    messages = (
+                        ("system", system_template.format(persona=persona.description)),
+                        ("user", question),
+                    )
+                elif variant == "inline":
+                    text = inline_template.format(persona=persona.description, question=question)
+                    messages = (("user", text),)
+                else:
+                    raise ConfigError(f"unknown probe variant {variant!r}", hint="system or inline")
+                prompts.append(Prompt(item, persona, variant, messages))
+    return prompts
+
+
+# -- the bundled BBQ suite ----------------------------------------------------------------
+
+
+def build_bbq_suite(
+    bbq_dir: Path,
+    *,
+    count: int = 300,
+    seed: str = "bbq-disambig-300",
+    name: str = "bbq-disambig-300",
+) -> ProbeSuite:
+    """``count`` disambiguated BBQ items, the same number from each category (the first
+    categories by name take the remainder), chosen by the sha256 of ``seed``, category and
+    example id: deterministic on any machine and Python version."""
+    by_category: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(bbq_dir.glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            for line in lines:
+                row = json.loads(line)
+                if row["context_condition"] == "disambig":
+                    by_category.setdefault(row["category"], []).append(row)
+    if not by_category:
+        raise InputError("no BBQ files (*.jsonl.gz) with disambiguated items", file=str(bbq_dir))
+    categories = sorted(by_category)
+    share, remainder = divmod(count, len(categories))
+    chosen: list[dict[str, Any]] = []
+    for position, category in enumerate(categories):
+        rows = sorted(
+            by_category[category],
+            key=lambda r: hashlib.sha256(
+                f"{seed}:{category}:{r['example_id']}".encode()
+            ).hexdigest(),
+        )
+        chosen.extend(rows[: share + (1 if position < remainder else 0)])
+    chosen.sort(key=lambda r: (r["category"], int(r["example_id"])))
+    items = [
+        ProbeItem(
+            id=f"{row['category']}:{row['example_id']}",
+            cluster_id=f"{row['category']}:{row['question_index']}",
+            context=row["context"],
+            question=row["question"],
+            options=[row["ans0"], row["ans1"], row["ans2"]],
+            answer=LETTERS[row["label"]],
+            extra={
+                "bbq.category": row["category"],
+                "bbq.question_polarity": row["question_polarity"],
+                "bbq.context_condition": row["context_condition"],
+            },
+        )
+        for row in chosen
+    ]
+    return ProbeSuite(
+        name=name,
+        version="1",
+        description=(
+            f"{len(items)} disambiguated items of BBQ (Parrish et al., Findings of ACL 2022; "
+            "CC BY 4.0), the same number from each category, chosen by sha256 of "
+            f"'{seed}:<category>:<example_id>'. Each context says who is who, so each "
+            "question has one right answer, whoever asks."
+        ),
+        instructions=DEFAULT_INSTRUCTIONS,
+        items=items,
+    )
+
+
+def write_suite(suite: ProbeSuite, path: Path) -> None:
+    """Write a suite as JSON, one item per line for readable diffs."""
+    head = suite.model_dump(mode="json", exclude={"items"}, exclude_none=True)
+    lines = [
+        json.dumps(item.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+        for item in suite.items
+    ]
+    body = json.dumps(head, ensure_ascii=False, indent=2)[:-2]
+    path.write_text(
+        body + ',\n  "items": [\n    ' + ",\n    ".join(lines) + "\n  ]\n}\n", encoding="utf-8"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m compliance.sources.probe_suite build-bbq-suite [OUT]``: rebuild the suite."""
+    parser = argparse.ArgumentParser(prog="python -m compliance.sources.probe_suite")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build-bbq-suite", help="rebuild bbq-disambig-300.json")
+    build.add_argument(
+        "out", type=Path, nargs="?", default=bundled_data("probe") / "bbq-disambig-300.json"
+    )
+    build.add_argument("--count", type=int, default=300)
+    args = parser.parse_args(argv)
+    suite = build_bbq_suite(bundled_data("bbq"), count=args.count)
+    write_suite(suite, args.out)
+
+
+if __name__ == "__main__":
+    main()
