@@ -18,7 +18,13 @@ An entry is a JSON object whose numbers are decimal strings::
   ``new_key_signature``); later entries are signed by the new key;
 - ``key_id`` is the key's fingerprint: the sha256 hex of its raw 32-byte public key;
 - a report's own manifest signature (printed in the report, which cannot carry its own
-  ledger entry) is ``Ed25519(key, b"compliance-manifest-v1\\x00" + bytes.fromhex(sha256))``.
+  ledger entry) is ``Ed25519(key, b"compliance-manifest-v1\\x00" + bytes.fromhex(sha256))``;
+- a **sealed** entry (:func:`seal_entry`) is a report entry shown to someone who may not
+  see that report (a token limited to other models): only its seq, key_id, prev_hash,
+  entry_hash and signature, and ``"sealed": true``. Its place in the chain and its
+  signature (over ``entry_hash``) verify as any entry's; nothing else of it can be checked
+  without its content, so nothing else is shown (no kind, time, report id, model, series
+  or artifact hash).
 
 The private key is a PKCS#8 PEM file of mode 0600 in a directory of mode 0700, outside the
 database; :func:`load_private_key` refuses a missing, unreadable or group/world-readable
@@ -59,6 +65,7 @@ __all__ = [
     "parse_pin",
     "private_key_from_pem",
     "public_key_raw",
+    "seal_entry",
     "sign_entry",
     "sign_manifest",
     "verify_chain",
@@ -71,7 +78,10 @@ MANIFEST_DOMAIN = b"compliance-manifest-v1\x00"
 KINDS = ("report", "checkpoint", "key_rotation")
 ARTIFACT_NAMES = ("manifest", "html", "pdf")
 _UNHASHED = frozenset({"entry_hash", "signature", "new_key_signature"})
-_RESERVED = frozenset({"seq", "kind", "prev_hash", "time", "key_id", "report_id", "artifacts"})
+_RESERVED = frozenset(
+    {"seq", "kind", "prev_hash", "time", "key_id", "report_id", "artifacts", "sealed"}
+)
+_SEALED_FIELDS = ("seq", "key_id", "prev_hash", "entry_hash", "signature")
 _HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
 _HEX128 = re.compile(r"^[0-9a-f]{128}\Z")
 _SEQ = re.compile(r"^[1-9][0-9]{0,17}\Z")
@@ -293,6 +303,13 @@ def parse_pin(text: str) -> tuple[int, str]:
     return int(seq_text), digest
 
 
+def seal_entry(entry: Mapping[str, Any]) -> Entry:
+    """``entry`` (a signed report entry) with its content withheld: see the module docstring."""
+    if entry.get("kind") != "report":
+        raise ValueError("only a report entry is sealed (checkpoints and rotations are shown)")
+    return {**{name: entry[name] for name in _SEALED_FIELDS if name in entry}, "sealed": True}
+
+
 # ---------------------------------------------------------------------------- verification
 
 
@@ -305,10 +322,12 @@ def verify_chain(
 ) -> list[str]:
     """Every problem of the chain, in words (empty: intact). Checks: sequence contiguous
     from 1; every ``prev_hash`` is the previous entry's hash; every ``entry_hash`` matches
-    the content; every signature verifies with the current key (the first entry's key,
-    then the key each rotation introduces, itself signed by both keys); field forms are
-    canonical (lowercase hex), times never go back; ``pin`` (seq, hash) matches; when
-    ``trusted_keys`` is given, at least one signing key of the chain is trusted."""
+    the content (a sealed entry's cannot be recomputed, nor its kind and time checked: it
+    must carry nothing more than :func:`seal_entry` keeps); every signature verifies with
+    the current key (the first entry's key, then the key each rotation introduces, itself
+    signed by both keys); field forms are canonical (lowercase hex), times never go back;
+    ``pin`` (seq, hash) matches; when ``trusted_keys`` is given, at least one signing key
+    of the chain is trusted."""
     problems: list[str] = [] if entries else ["the ledger has no entries"]
     state = _Chain()
     for index, entry in enumerate(entries):
@@ -344,6 +363,17 @@ def _link_problems(index: int, entry: Mapping[str, Any], state: _Chain) -> list[
             f"{where}: seq is {seq!r}, expected '{index + 1}' "
             "(an entry was removed, added or moved)"
         )
+    if "sealed" not in entry:  # a sealed entry has no kind or time to check (seal_entry)
+        problems += _kind_and_time_problems(where, entry, state)
+    if entry.get("prev_hash") != (state.previous_hash if index else None):
+        problems.append(f"{where}: prev_hash does not name the previous entry's hash")
+    stored = entry.get("entry_hash")
+    state.previous_hash = stored if isinstance(stored, str) else None
+    return problems
+
+
+def _kind_and_time_problems(where: str, entry: Mapping[str, Any], state: _Chain) -> list[str]:
+    problems = []
     if entry.get("kind") not in KINDS:
         problems.append(f"{where}: unknown kind {entry.get('kind')!r}")
     moment = _time(entry.get("time"))
@@ -353,10 +383,6 @@ def _link_problems(index: int, entry: Mapping[str, Any], state: _Chain) -> list[
         problems.append(f"{where}: its time is before the previous entry's")
     else:
         state.previous_time = moment
-    if entry.get("prev_hash") != (state.previous_hash if index else None):
-        problems.append(f"{where}: prev_hash does not name the previous entry's hash")
-    stored = entry.get("entry_hash")
-    state.previous_hash = stored if isinstance(stored, str) else None
     return problems
 
 
@@ -366,12 +392,18 @@ def _signature_problems(
     """The entry's own hash, its signature by the current key and its kind's fields."""
     where, problems = f"ledger line {index + 1}", []
     stored = entry.get("entry_hash")
-    try:
-        actual = entry_hash(entry)
-    except (TypeError, ValueError) as exc:
-        problems.append(f"{where}: not canonical JSON ({exc})")
-        actual = ""
-    if not isinstance(stored, str) or not _HEX64.match(stored):
+    well_formed = isinstance(stored, str) and _HEX64.match(stored) is not None
+    sealed = "sealed" in entry
+    if sealed:
+        actual = stored if well_formed and isinstance(stored, str) else ""
+        problems += _sealed_problems(where, entry)
+    else:
+        try:
+            actual = entry_hash(entry)
+        except (TypeError, ValueError) as exc:
+            problems.append(f"{where}: not canonical JSON ({exc})")
+            actual = ""
+    if not well_formed:
         problems.append(f"{where}: entry_hash is not a lowercase sha256 hex digest")
     elif stored != actual:
         problems.append(f"{where}: entry_hash does not match the entry's content (altered)")
@@ -393,11 +425,22 @@ def _signature_problems(
         public, LEDGER_DOMAIN + bytes.fromhex(actual), entry.get("signature")
     ):
         problems.append(f"{where}: the signature does not verify with key {key_id[:16]}…")
-    problems += _kind_problems(where, entry, actual, public, public_keys)
+    if not sealed:
+        problems += _kind_problems(where, entry, actual, public, public_keys)
     new_key = entry.get("new_key_id")
     if entry.get("kind") == "key_rotation" and isinstance(new_key, str):
         state.current_key = new_key
         state.used_keys.append(new_key)
+    return problems
+
+
+def _sealed_problems(where: str, entry: Mapping[str, Any]) -> list[str]:
+    problems = []
+    if entry.get("sealed") is not True:
+        problems.append(f"{where}: 'sealed' is reserved (true, on a sealed entry only)")
+    extra = sorted(set(entry) - {*_SEALED_FIELDS, "sealed"})
+    if extra:
+        problems.append(f"{where}: a sealed entry carries {', '.join(extra)}")
     return problems
 
 

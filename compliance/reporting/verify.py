@@ -13,7 +13,10 @@
   non-canonical JSON, a pin that is not ``SEQ:HASH``).
 
 The report's entry is the ``report`` entry whose ``artifacts.manifest`` is the sha256 of
-``manifest.json``; a bundle with no such entry is altered.
+``manifest.json``; a bundle with no such entry is altered. A bundle made for a token
+limited to some models carries the other models' report entries **sealed** (link and
+signature only, see :mod:`compliance.reporting.ledger`): the chain still verifies whole,
+and the result counts them (``sealed``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class VerifyResult:
     exit_code: int
     problems: list[str] = field(default_factory=list)
     entries: int = 0
+    sealed: int = 0
     report_id: str | None = None
     report_seq: int | None = None
     head: str | None = None
@@ -98,6 +102,7 @@ def verify_bundle(
         exit_code=ALTERED if problems else INTACT,
         problems=problems,
         entries=len(bundle.entries),
+        sealed=sum("sealed" in e for e in bundle.entries),
         report_id=entry.get("report_id") if entry else None,
         report_seq=seq,
         head=f"{last.get('seq')}:{last.get('entry_hash')}" if last else None,
@@ -167,8 +172,9 @@ def main_verify(argv: Sequence[str] | None = None, *, out: TextIO | None = None)
         print(json.dumps(asdict(result), indent=2, sort_keys=True), file=out)
         return result.exit_code
     if result.exit_code == INTACT:
+        sealed = f" ({result.sealed} sealed: reports you may not see)" if result.sealed else ""
         print(
-            f"intact: {result.entries} ledger entries, report {result.report_id} "
+            f"intact: {result.entries} ledger entries{sealed}, report {result.report_id} "
             f"at entry {result.report_seq}",
             file=out,
         )

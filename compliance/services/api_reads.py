@@ -363,8 +363,8 @@ def report_bundle(
 ) -> v.BundleParts:
     """A report's artifacts (bytes) and the ledger entries up to its own: a logged read.
 
-    A caller limited to some models gets the entries it may see (checkpoints and its
-    models' reports).
+    A caller limited to some models gets the other models' report entries sealed (their
+    link and signature, nothing of those reports), so its bundle still verifies whole.
     """
 
     def work(repo: ReadRepository, principal: Principal) -> tuple[v.BundleParts | None, str, int]:
@@ -378,8 +378,15 @@ def report_bundle(
             if a.kind in _API_KIND
         }
         upto = detail.ledger_seq
-        entries = repo.ledger(principal.models, upto_seq=upto, limit=1_000_000) if upto else []
-        ledger = [v.ledger_out(e) for e in entries]
+        entries = repo.ledger(None, upto_seq=upto, limit=1_000_000) if upto else []
+        if principal.models is None:
+            ledger = [v.ledger_out(e) for e in entries]
+        else:
+            mine = repo.ledger(principal.models, upto_seq=upto, limit=1_000_000) if upto else []
+            shown = {row.entry.seq for row in mine}
+            ledger = [
+                v.ledger_out(e) if e.entry.seq in shown else v.sealed_ledger_out(e) for e in entries
+            ]
         keys = [v.key_out(k) for k in repo.signing_keys()]
         parts = v.BundleParts(report=detail, files=files, ledger=ledger, keys=keys)
         return parts, report_id, 200

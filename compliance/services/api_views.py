@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from compliance.clock import isoformat_z
+from compliance.reporting.ledger import seal_entry
 from compliance.storage.repositories.api_reads import AuditRow, LedgerRow, ReportRow
 from compliance.storage.tables import (
     Finding,
@@ -408,6 +410,26 @@ def ledger_out(row: LedgerRow) -> LedgerEntryOut:
         key_id=e.key_id,
         signature=e.signature,
         extra_signatures=e.extra_signatures,
+        created_at=isoformat_z(e.created_at),
+    )
+
+
+def sealed_ledger_out(row: LedgerRow) -> LedgerEntryOut:
+    """A report entry for a caller who may not see its report: the entry sealed (link and
+    signature, nothing of the report; see :func:`compliance.reporting.ledger.seal_entry`)."""
+    e = row.entry
+    sealed = seal_entry(json.loads(e.payload))
+    return LedgerEntryOut(
+        seq=e.seq,
+        kind=e.kind,
+        report_id=None,
+        payload=json.dumps(sealed, sort_keys=True, separators=(",", ":")),
+        payload_encoding="utf-8",
+        prev_hash=e.prev_hash,
+        entry_hash=e.entry_hash,
+        key_id=e.key_id,
+        signature=e.signature,
+        extra_signatures=None,
         created_at=isoformat_z(e.created_at),
     )
 

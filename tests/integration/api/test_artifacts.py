@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import threading
 import tracemalloc
+import zipfile
 
 import httpx
 import pytest
@@ -145,8 +148,20 @@ def test_the_bundle_verifies_offline(client: httpx.Client, world: World) -> None
     result = verify_bundle(response.content)
     assert result.exit_code == INTACT, result.problems
     assert result.report_id == report
-    # a model-limited token's bundle leaves out the other models' entries: the chain has a
-    # gap there, which verification reports (what such a token may not see stays hidden)
+    assert result.sealed == 0
+    # a model-limited token's bundle carries the other models' report entries sealed: the
+    # chain verifies whole, and nothing of those reports is in it
     scoped = client.get(f"/api/v1/reports/{report}/bundle", headers=world.token("regulator-steady"))
     assert scoped.status_code == 200
-    assert verify_bundle(scoped.content).exit_code != INTACT
+    narrow = verify_bundle(scoped.content)
+    assert narrow.exit_code == INTACT, narrow.problems
+    assert narrow.entries == result.entries and narrow.head == result.head
+    with zipfile.ZipFile(io.BytesIO(scoped.content)) as archive:
+        lines = archive.read("ledger.jsonl").decode().splitlines()
+    sealed = [json.loads(line) for line in lines if '"sealed":true' in line]
+    others = {world.reports[k] for k in world.reports if not k.startswith("steady-")}
+    assert narrow.sealed == len(sealed) > 0
+    assert all(set(e) == {"seq", "key_id", "prev_hash", "entry_hash", "signature", "sealed"}
+               for e in sealed)  # fmt: skip
+    assert not any(uid in line for uid in others for line in lines)
+    assert "pleaser" not in "".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from compliance.reporting.ledger import (
     parse_pin,
     private_key_from_pem,
     public_key_raw,
+    seal_entry,
     sign_entry,
     sign_manifest,
     verify_chain,
@@ -223,3 +225,42 @@ def test_manifest_signature() -> None:
     # a ledger signature of the same digest is not a manifest signature (domain separation)
     ledger_signature = key.sign(LEDGER_DOMAIN + bytes.fromhex(digest)).hex()
     assert not verify_manifest_signature(public, digest, ledger_signature)
+
+
+def test_a_sealed_report_entry_still_links_and_verifies_and_shows_nothing_of_its_report() -> None:
+    chain = make_chain()
+    report = chain.entries[1]
+    assert report["kind"] == "report"
+    sealed = seal_entry(report)
+    assert sealed == {
+        **{k: report[k] for k in ("seq", "key_id", "prev_hash", "entry_hash", "signature")},
+        "sealed": True,
+    }
+    entries = [chain.entries[0], sealed, *chain.entries[2:]]
+    assert verify_chain(entries, chain.public_keys) == []
+    with pytest.raises(ValueError, match="only a report entry"):
+        seal_entry(chain.entries[0])
+    with pytest.raises(ValueError, match="reserved"):
+        build_entry(seq=9, kind="checkpoint", prev_hash="0" * 64, time="2026-11-23T04:00:00Z",
+                    key_id=chain.id_a, extra={"sealed": "true"})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda e: e.update(entry_hash="0" * 64), "signature does not verify"),
+        (lambda e: e.update(report_id="rep_x"), "a sealed entry carries report_id"),
+        (lambda e: e.update(sealed=False), "'sealed' is reserved"),
+        (lambda e: e.update(kind="report"), "a sealed entry carries kind"),
+        (lambda e: e.update(time="2026-11-23T02:00:00Z"), "a sealed entry carries time"),
+        (lambda e: e.update(prev_hash="1" * 64), "prev_hash does not name the previous"),
+        (lambda e: e.update(key_id="f" * 64), "signed by key ffffffffffffffff"),
+    ],
+)
+def test_a_sealed_entry_cannot_be_altered_or_carry_content(mutate: Any, expected: str) -> None:
+    chain = make_chain()
+    sealed = seal_entry(chain.entries[1])
+    mutate(sealed)
+    entries = [chain.entries[0], sealed, *chain.entries[2:]]
+    problems = verify_chain(entries, chain.public_keys)
+    assert any(expected in p for p in problems), problems
