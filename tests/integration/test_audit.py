@@ -57,7 +57,7 @@ def test_policy_versions_are_immutable(cli: Cli, tmp_path: Path) -> None:
     assert refused.code == 1 and "bad.yaml:" in refused.err and "unknown metric id" in refused.err
 
 
-@pytest.mark.usefixtures("loaded")
+@pytest.mark.usefixtures("loaded", "stand_in_pdf")
 def test_truth_invariant_model_passes_and_the_pleaser_fails(cli: Cli) -> None:
     steady = cli(
         "audit",

@@ -18,7 +18,6 @@ from compliance.domain.manifest import ReportManifest
 from compliance.errors import ComplianceError, Conflict
 from compliance.reporting.html import IntegrityInfo
 from compliance.reporting.ledger import verify_chain
-from compliance.reporting.render import render_report
 from compliance.services.audit import AuditRequest, run_audit
 from compliance.services.publish import (
     NextReport,
@@ -30,6 +29,7 @@ from compliance.services.publish import (
 )
 from compliance.storage.tables import Report
 from tests.conftest import CliResult, table_counts
+from tests.integration.conftest import html_and_stand_in_pdf
 
 Cli = Callable[..., CliResult]
 
@@ -41,7 +41,7 @@ def audit(cli: Cli, model: str, policy: str = "truth-invariance") -> dict[str, o
     return data
 
 
-@pytest.mark.usefixtures("loaded")
+@pytest.mark.usefixtures("loaded", "stand_in_pdf")
 def test_versions_supersede_and_diff(cli: Cli) -> None:
     first, second = audit(cli, "steady"), audit(cli, "steady")
     assert (first["report_version"], second["report_version"]) == (1, 2)
@@ -91,7 +91,7 @@ def test_bundle_verifies_offline_and_tampering_is_caught(cli: Cli, tmp_path: Pat
     assert cli("reports", "verify", str(tmp_path / "junk.zip")).code == 2
 
 
-@pytest.mark.usefixtures("loaded")
+@pytest.mark.usefixtures("loaded", "stand_in_pdf")
 def test_reports_and_ledger_are_append_only(cli: Cli, app: App) -> None:
     audit(cli, "steady")
     for statement in (
@@ -135,6 +135,7 @@ def test_concurrent_issuing_never_forks_the_chain(app: App) -> None:
                 app.clock,
                 AuditRequest(model, "1.0", policy),
                 key_path=app.signing_key_path,
+                renderer=html_and_stand_in_pdf,
             )
         except ComplianceError as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -177,7 +178,7 @@ def test_a_report_rendered_ahead_is_stored_once_or_rendered_again_if_the_ledger_
     renders: list[str] = []
 
     def counting(manifest: ReportManifest, integrity: IntegrityInfo) -> tuple[bytes, bytes]:
-        html, pdf = render_report(manifest, integrity)
+        html, pdf = html_and_stand_in_pdf(manifest, integrity)
         renders.append(html.decode())
         return html, pdf
 
@@ -232,7 +233,7 @@ def _prepare_then_checkpoint(app: App, renderer: ReportRenderer) -> int:
     return 1 if prepared.basis.last_seq is None else prepared.basis.last_seq + 1
 
 
-@pytest.mark.usefixtures("loaded")
+@pytest.mark.usefixtures("loaded", "stand_in_pdf")
 def test_key_rotation_is_signed_by_both_keys(cli: Cli, app: App, tmp_path: Path) -> None:
     report = audit(cli, "steady")["report_id"]
     rotated = json.loads(cli("ledger", "rotate-key", "--json").out)
