@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compliance.clock import isoformat_z
@@ -417,20 +417,13 @@ def ledger_out(row: LedgerRow) -> LedgerEntryOut:
 def sealed_ledger_out(row: LedgerRow) -> LedgerEntryOut:
     """A report entry for a caller who may not see its report: the entry sealed (link and
     signature, nothing of the report; see :func:`compliance.reporting.ledger.seal_entry`)."""
-    e = row.entry
-    sealed = seal_entry(json.loads(e.payload))
-    return LedgerEntryOut(
-        seq=e.seq,
-        kind=e.kind,
+    sealed = seal_entry(json.loads(row.entry.payload))
+    return replace(
+        ledger_out(row),
         report_id=None,
         payload=json.dumps(sealed, sort_keys=True, separators=(",", ":")),
         payload_encoding="utf-8",
-        prev_hash=e.prev_hash,
-        entry_hash=e.entry_hash,
-        key_id=e.key_id,
-        signature=e.signature,
         extra_signatures=None,
-        created_at=isoformat_z(e.created_at),
     )
 
 
