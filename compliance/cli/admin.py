@@ -13,6 +13,7 @@ from compliance.api.openapi import export_openapi
 from compliance.bootstrap import App
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
 from compliance.cli.ingest import ingest_file
+from compliance.cli.usage import command_group
 from compliance.domain.schemas import SCHEMAS, render_schema
 from compliance.errors import AlreadyExists, ComplianceError
 from compliance.paths import bundled_data, bundled_dir
@@ -26,7 +27,7 @@ from compliance.services.report_views import export_report
 from compliance.sources.local import FileFormat
 from compliance.storage.migrate import current_revision, upgrade
 
-schemas_app = typer.Typer(help="The JSON Schemas of the published contracts.", no_args_is_help=True)
+schemas_app = command_group("The JSON Schemas of the published contracts.")
 
 
 def init(json_: JsonFlag = False) -> None:

@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import re
 import sys
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -21,24 +22,44 @@ from rich.table import Table
 
 from compliance.bootstrap import App
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
+from compliance.cli.usage import command_group
 from compliance.cli.workers import run_workers
 from compliance.errors import InputError
 from compliance.services.access_log import list_access
-from compliance.services.tokens import ROLES, create_token, list_tokens, revoke_token
+from compliance.services.tokens import create_token, list_tokens, revoke_token
 
 __all__ = ["access_log", "parse_since", "run_uvicorn", "serve", "tokens_app"]
 
-tokens_app = typer.Typer(
-    help="API tokens: create (the secret is shown once), list, revoke.", no_args_is_help=True
-)
+tokens_app = command_group("API tokens: create (the secret is shown once), list, revoke.")
+
+
+class RoleChoice(StrEnum):
+    """``--role``: the roles of :data:`compliance.services.tokens.ROLES`."""
+
+    regulator = "regulator"
+    officer = "officer"
+    admin = "admin"
+
+
+class LogLevel(StrEnum):
+    """``--log-level``: uvicorn's levels."""
+
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
+    trace = "trace"
+
+
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @tokens_app.command("create")
 def create(
-    name: Annotated[str, typer.Argument(help="who or what the token is for")],
-    role: Annotated[str, typer.Option("--role", help="regulator | officer | admin")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="who or what the token is for")],
+    role: Annotated[RoleChoice, typer.Option("--role", help="what the token may do")],
     models: Annotated[
         str | None, typer.Option(help="only these models, comma-separated (default: all)")
     ] = None,
@@ -49,11 +70,9 @@ def create(
 ) -> None:
     """Create a token and print its secret: the only time it is shown (only its hash is kept)."""
     cli_app = get_app()
-    if role not in ROLES:
-        raise InputError(f"must be one of {', '.join(ROLES)}", field="--role", value=role)
     scope = models.split(",") if models is not None else None
     made = create_token(
-        cli_app.uow_factory, cli_app.clock, name, role, models=scope, expires_days=expires
+        cli_app.uow_factory, cli_app.clock, name, role.value, models=scope, expires_days=expires
     )
     if json_:
         emit_json({"token": made.token, "secret": made.secret})
@@ -96,7 +115,7 @@ def list_(json_: JsonFlag = False) -> None:
 
 @tokens_app.command("revoke")
 def revoke(
-    token_id: Annotated[str, typer.Argument(help="the token's id (tok_...)")],
+    token_id: Annotated[str, typer.Argument(metavar="TOKEN_ID", help="the token's id (tok_...)")],
     json_: JsonFlag = False,
 ) -> None:
     """Revoke a token at once: every request and portal session using it is refused."""
@@ -171,7 +190,7 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(min=1, max=64, help="processes (default: CPUs, at most 4)")
     ] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    log_level: Annotated[LogLevel, typer.Option(help="uvicorn log level")] = LogLevel.info,
 ) -> None:
     """Serve the regulator API (/api/v1) and the officer portal (/portal) with uvicorn."""
     cli_app = get_app()
@@ -182,8 +201,8 @@ def serve(
         markup=False,
     )
     options: dict[str, Any] = {
-        "log_level": log_level,
-        "log_config": log_config(log_level),
+        "log_level": log_level.value,
+        "log_config": log_config(log_level.value),
         "access_log": False,  # uvicorn's would print query strings; the Guard logs paths
         "server_header": False,
         "proxy_headers": True,

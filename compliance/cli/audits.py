@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
+from compliance.cli.usage import command_group
 from compliance.errors import InputError
 from compliance.services.audit import AuditRequest, AuditResult, run_audit
 from compliance.services.audit_views import (
@@ -21,7 +22,7 @@ from compliance.services.audit_views import (
     show_audit,
 )
 
-app = typer.Typer(help="Run audits and read them back.", no_args_is_help=True)
+app = command_group("Run audits and read them back.")
 
 _VERDICT_STYLE = {
     "pass": "green",
@@ -123,7 +124,7 @@ def list_(
 
 @app.command("show")
 def show(
-    audit_id: Annotated[str, typer.Argument(help="the audit id (aud_...)")],
+    audit_id: Annotated[str, typer.Argument(metavar="AUDIT_ID", help="the audit id (aud_...)")],
     manifest: Annotated[
         bool, typer.Option("--manifest", help="print the canonical manifest JSON")
     ] = False,

@@ -14,7 +14,9 @@ from compliance.sources.local import FileFormat, default_benchmark, open_record_
 
 
 def ingest(
-    path: Annotated[Path, typer.Argument(help="JSONL, gzip JSONL or CSV file of records")],
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="JSONL, gzip JSONL or CSV file of records")
+    ],
     model: Annotated[str, typer.Option("--model", help="registered model name")],
     version: Annotated[str, typer.Option("--version", help="registered model version")],
     fmt: Annotated[

@@ -6,7 +6,6 @@ import sys
 import traceback
 from typing import Annotated
 
-import click
 import typer
 from rich.text import Text
 
@@ -22,7 +21,15 @@ from compliance.cli import (
     scheduling,
     sources,
 )
-from compliance.cli.context import err_console, state
+from compliance.cli.context import err_console, out_console, state
+from compliance.cli.usage import (
+    PARSE_ERRORS,
+    WorkflowGroup,
+    error_message,
+    is_no_args_help,
+    leading_options,
+    show_usage_error,
+)
 from compliance.errors import ComplianceError
 
 __all__ = ["app", "main"]
@@ -30,9 +37,12 @@ __all__ = ["app", "main"]
 app = typer.Typer(
     name="compliance",
     help="Audit personalized LLMs: truth under personalization, fairness, signed reports.",
+    cls=WorkflowGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help: flags read as flags (no ``<bool>``), the same under every Typer release
+    rich_markup_mode=None,
 )
 app.add_typer(models.app, name="models")
 app.add_typer(policies.app, name="policies")
@@ -51,6 +61,10 @@ app.add_typer(admin.schemas_app, name="schemas")
 app.command("init")(admin.init)
 app.command("demo")(admin.demo)
 app.command("ingest")(ingest.ingest)
+
+
+#: what :func:`run` turns into an ``error:`` line and an exit code
+_REPORTED: tuple[type[Exception], ...] = (ComplianceError, *PARSE_ERRORS)
 
 
 def _version(value: bool) -> None:
@@ -77,30 +91,43 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Like :func:`main`, returning the exit code (for tests and embedding)."""
-    state.debug = False
+    """Like :func:`main`, returning the exit code (for tests and embedding).
+
+    Exit codes: 0 done, 1 a user error (one ``error:`` line, a ``hint:`` when there is
+    one), 2 a usage mistake (the usage line, the error, the command's ``--help``), 130
+    interrupted. A traceback is printed only with ``--debug``.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    state.debug = "--debug" in leading_options(args)
     try:
-        result = app(args=argv, standalone_mode=False, prog_name="compliance")
-    except ComplianceError as exc:
-        if state.debug:
-            traceback.print_exc()
-        err_console.print(Text.assemble(("error: ", "bold red"), exc.message), soft_wrap=True)
-        if exc.hint:
-            err_console.print(f"hint: {exc.hint}", markup=False, soft_wrap=True)
+        result = app(args=args, standalone_mode=False, prog_name="compliance")
+    except typer.Exit as exc:  # typer.Exit is click's Exit under older Typer releases
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("aborted")
         return 130
     except KeyboardInterrupt:
         err_console.print("interrupted: nothing was written by the unfinished step")
         return 130
+    except _REPORTED as exc:
+        return _report(exc)
     finally:
         if state.app is not None:
             state.app.close()
             state.app = None
     return result if isinstance(result, int) else 0
+
+
+def _report(exc: Exception) -> int:
+    """Print a user error or a usage mistake on stderr; its exit code."""
+    if is_no_args_help(exc):  # a group run without its subcommand: its help, as asked
+        out_console.print(error_message(exc), markup=False, highlight=False)
+        return 0
+    if state.debug:
+        traceback.print_exc()
+    if not isinstance(exc, ComplianceError):
+        return show_usage_error(exc, err_console)
+    err_console.print(Text.assemble(("error: ", "bold red"), exc.message), soft_wrap=True)
+    if exc.hint:
+        err_console.print(f"hint: {exc.hint}", markup=False, soft_wrap=True)
+    return exc.exit_code

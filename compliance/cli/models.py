@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, get_app, out_console
+from compliance.cli.usage import command_group
 from compliance.services.registry import (
     ModelView,
     list_models,
@@ -15,12 +16,14 @@ from compliance.services.registry import (
     show_model,
 )
 
-app = typer.Typer(help="Register models and their versions.", no_args_is_help=True)
+app = command_group("Register models and their versions.")
 
 
 @app.command("register")
 def register(
-    name: Annotated[str, typer.Argument(help="the model's stable slug, e.g. acme-chat")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="the model's stable slug, e.g. acme-chat")
+    ],
     version: Annotated[str, typer.Option("--version", help="the version to register")],
     owner: Annotated[str | None, typer.Option(help="team or person accountable")] = None,
     intended_use: Annotated[str | None, typer.Option(help="what the model is deployed for")] = None,
@@ -67,7 +70,7 @@ def list_(json_: JsonFlag = False) -> None:
 
 @app.command("show")
 def show(
-    name: Annotated[str, typer.Argument(help="the model's slug")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="the model's slug")],
     json_: JsonFlag = False,
 ) -> None:
     """Show one model, its versions and how many evaluation runs each has."""

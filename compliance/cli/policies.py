@@ -9,14 +9,15 @@ import typer
 from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, get_app, out_console
+from compliance.cli.usage import command_group
 from compliance.services.policies import PolicyView, add_policy, list_policies, show_policy
 
-app = typer.Typer(help="Add, list and show policy versions.", no_args_is_help=True)
+app = command_group("Add, list and show policy versions.")
 
 
 @app.command("add")
 def add(
-    path: Annotated[Path, typer.Argument(help="the policy's YAML file")],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="the policy's YAML file")],
     json_: JsonFlag = False,
 ) -> None:
     """Store the policy in FILE as a new version (the same content again: nothing changes)."""
@@ -64,7 +65,9 @@ def list_(json_: JsonFlag = False) -> None:
 
 @app.command("show")
 def show(
-    reference: Annotated[str, typer.Argument(help="NAME or NAME@VERSION (default: latest)")],
+    reference: Annotated[
+        str, typer.Argument(metavar="REFERENCE", help="NAME or NAME@VERSION (default: latest)")
+    ],
     json_: JsonFlag = False,
 ) -> None:
     """Show one policy version and its rules."""

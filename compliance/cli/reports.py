@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,20 +10,27 @@ import typer
 from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
+from compliance.cli.usage import command_group
 from compliance.reporting.verify import main_verify
 from compliance.services.publish import append_checkpoint, rotate_key
 from compliance.services.report_views import (
-    EXPORT_FORMATS,
     diff_reports,
     export_report,
     list_reports,
     show_report,
 )
 
-app = typer.Typer(
-    help="Issued audit reports: list, show, diff, export, verify.", no_args_is_help=True
-)
-ledger_app = typer.Typer(help="The signed, append-only report ledger.", no_args_is_help=True)
+app = command_group("Issued audit reports: list, show, diff, export, verify.")
+ledger_app = command_group("The signed, append-only report ledger.")
+
+
+class ExportFormat(StrEnum):
+    """``reports export --format``: :data:`~compliance.services.report_views.EXPORT_FORMATS`."""
+
+    pdf = "pdf"
+    html = "html"
+    json = "json"
+    bundle = "bundle"
 
 
 @app.command("list")
@@ -55,7 +63,8 @@ def list_(
 
 @app.command("show")
 def show(
-    report_id: Annotated[str, typer.Argument(help="rep_...")], json_: JsonFlag = False
+    report_id: Annotated[str, typer.Argument(metavar="REPORT_ID", help="rep_...")],
+    json_: JsonFlag = False,
 ) -> None:
     """Show one report: series, version, verdict, artifacts and their sha256."""
     view = show_report(get_app().uow_factory, report_id)
@@ -74,8 +83,8 @@ def show(
 
 @app.command("diff")
 def diff(
-    old: Annotated[str, typer.Argument(help="the earlier report id")],
-    new: Annotated[str, typer.Argument(help="the later report id")],
+    old: Annotated[str, typer.Argument(metavar="OLD", help="the earlier report id")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="the later report id")],
     json_: JsonFlag = False,
 ) -> None:
     """Metric deltas and verdicts that changed between two reports."""
@@ -92,12 +101,12 @@ def diff(
 
 @app.command("export")
 def export(
-    report_id: Annotated[str, typer.Argument(help="rep_...")],
-    fmt: Annotated[str, typer.Option("--format", help=" | ".join(EXPORT_FORMATS))] = "pdf",
+    report_id: Annotated[str, typer.Argument(metavar="REPORT_ID", help="rep_...")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="what to write")] = ExportFormat.pdf,
     out: Annotated[Path, typer.Option(help="file or directory to write")] = Path("."),
 ) -> None:
     """Write a report's PDF, HTML, JSON manifest, or a verifiable bundle (zip)."""
-    target = export_report(get_app().uow_factory, report_id, fmt, out)
+    target = export_report(get_app().uow_factory, report_id, fmt.value, out)
     out_console.print(f"wrote {target}", markup=False)
 
 

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
+from compliance.cli.usage import command_group
 from compliance.services.nightly_status import NightlySettings
 from compliance.services.schedules import (
     DEFAULT_CRON,
@@ -23,13 +24,10 @@ from compliance.services.schedules import (
 
 __all__ = ["scheduler_app", "schedules_app"]
 
-schedules_app = typer.Typer(
-    help="Audit schedules: a model version, a policy and a cron expression (UTC).",
-    no_args_is_help=True,
+schedules_app = command_group(
+    "Audit schedules: a model version, a policy and a cron expression (UTC)."
 )
-scheduler_app = typer.Typer(
-    help="The nightly audit process (one per database).", no_args_is_help=True
-)
+scheduler_app = command_group("The nightly audit process (one per database).")
 
 
 @schedules_app.command("add")
@@ -93,7 +91,9 @@ def list_(
 
 @schedules_app.command("remove")
 def remove(
-    schedule_id: Annotated[str, typer.Argument(help="the schedule id (sch_...)")],
+    schedule_id: Annotated[
+        str, typer.Argument(metavar="SCHEDULE_ID", help="the schedule id (sch_...)")
+    ],
     json_: JsonFlag = False,
 ) -> None:
     """Stop scheduling SCHEDULE_ID (its past slots stay recorded)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -9,6 +10,7 @@ from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
 from compliance.cli.progress import record_progress
+from compliance.cli.usage import command_group
 from compliance.services.sources import (
     add_source,
     list_sources,
@@ -18,15 +20,25 @@ from compliance.services.sources import (
     test_source,
 )
 
-app = typer.Typer(help="Register and inspect sources of evaluation results.", no_args_is_help=True)
+app = command_group("Register and inspect sources of evaluation results.")
+
+
+class SourceKind(StrEnum):
+    """``--kind``: :data:`compliance.sources.config.SOURCE_KINDS`."""
+
+    files = "files"
+    http = "http"
+    lm_eval = "lm-eval"
+    inspect = "inspect"
+    probe = "probe"
 
 
 @app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="a unique name for the source")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="a unique name for the source")],
     model: Annotated[str, typer.Option("--model", help="registered model name")],
     version: Annotated[str, typer.Option("--version", help="registered model version")],
-    kind: Annotated[str, typer.Option("--kind", help="files | http | lm-eval | inspect | probe")],
+    kind: Annotated[SourceKind, typer.Option("--kind", help="how results are pulled")],
     config: Annotated[str, typer.Option("--config", help="JSON, or @FILE holding JSON")],
     json_: JsonFlag = False,
 ) -> None:
@@ -38,7 +50,7 @@ def add(
         name,
         model=model,
         version=version,
-        kind=kind,
+        kind=kind.value,
         config=read_config_argument(config),
     )
     if json_:

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import click
 import pytest
-import typer
 
 from compliance.bootstrap import App, build_app
 from compliance.cli import context as cli_context
-from compliance.cli.scheduling import scheduler_app, schedules_app
 from compliance.config import Settings
-from compliance.errors import ComplianceError
 from compliance.services.schedules import (
     SlotState,
     cron_trigger,
@@ -32,37 +27,9 @@ H = dt.timedelta(hours=1)
 
 
 @pytest.fixture
-def run(
-    settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Run:
-    """The two sub-apps under a local root, with the error boundary of ``cli.main.run``."""
-    monkeypatch.setattr(cli_context.state, "factory", lambda: build_app(settings))
-    monkeypatch.setenv("COLUMNS", "200")
-    root = typer.Typer()
-    root.add_typer(schedules_app, name="schedules")
-    root.add_typer(scheduler_app, name="scheduler")
-
-    def invoke(*args: str) -> CliResult:
-        capsys.readouterr()
-        code = 0
-        try:
-            root(args=list(args), standalone_mode=False, prog_name="compliance")
-        except ComplianceError as exc:
-            print(f"error: {exc.message}", file=sys.stderr)
-            code = exc.exit_code
-        except click.exceptions.Exit as exc:
-            code = exc.exit_code
-        except click.ClickException as exc:
-            exc.show()
-            code = exc.exit_code
-        finally:
-            if cli_context.state.app is not None:
-                cli_context.state.app.close()
-                cli_context.state.app = None
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return invoke
+def run(cli: Run) -> Run:
+    """The root command line on this test's database (``tests.conftest.cli``)."""
+    return cli
 
 
 @pytest.mark.usefixtures("loaded")
@@ -121,7 +88,9 @@ def test_bad_schedules_are_refused_in_one_line(
     refused = run("schedules", "add", *flat)
     assert refused.code == 1
     assert message in refused.err
-    assert refused.err.count("\n") == 1  # one line
+    error, *hint = refused.err.splitlines()  # one line, and at most a hint
+    assert error.startswith("error: ") and message in error
+    assert all(line.startswith("hint: ") for line in hint) and len(hint) <= 1
     assert json.loads(run("schedules", "list", "--json").out) == []
 
 
