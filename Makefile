@@ -6,6 +6,13 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test test-fast lint format bench clean
 
+# Third-party datasets the tests read in place and never copy (tests/shared_data.py): the
+# workspace's ../shared/data when it is there; set the variables to your own copies otherwise.
+SHARED_DATA ?= $(abspath $(wildcard ../shared/data))
+export COMPLIANCE_TEST_SHARED_DATA ?= $(SHARED_DATA)
+export COMPLIANCE_TEST_BBQ_DIR ?= $(if $(SHARED_DATA),$(SHARED_DATA)/bbq)
+export COMPLIANCE_TEST_PERG_DIR ?= $(if $(SHARED_DATA),$(SHARED_DATA)/perg)
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -14,8 +21,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-demo: setup  ## initialize var/compliance.db, register the bundled models, load the bundled data, run the main job
-	$(BIN)/compliance demo
+# BBQ_DIR: your copy of the BBQ repository's results/UnifiedQA (preds_*.jsonl); adds the BBQ audits
+BBQ_DIR ?=
+
+demo: setup  ## initialize var/compliance.db, ingest the project's data (and BBQ from BBQ_DIR), audit, report
+	$(BIN)/compliance demo $(if $(BBQ_DIR),--bbq-dir "$(BBQ_DIR)")
 
 test: setup  ## the whole suite (PostgreSQL too when COMPLIANCE_TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest

@@ -84,6 +84,14 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def bbq_dir() -> Path:
+    """The user's copy of BBQ's published predictions, read in place (``tests.shared_data``)."""
+    from tests.shared_data import dataset_dir
+
+    return dataset_dir("bbq")
+
+
+@pytest.fixture(scope="session")
 def session_key(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """One Ed25519 private key (PEM) for the whole session: generating is cheap, but the
     same key everywhere keeps fixtures comparable."""

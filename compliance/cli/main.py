@@ -14,6 +14,7 @@ from compliance.cli import (
     admin,
     api_commands,
     audits,
+    demo,
     ingest,
     models,
     policies,
@@ -59,7 +60,7 @@ app.add_typer(reports.ledger_app, name="ledger")
 app.command("metrics")(audits.metrics)
 app.add_typer(admin.schemas_app, name="schemas")
 app.command("init")(admin.init)
-app.command("demo")(admin.demo)
+app.command("demo")(demo.demo)
 app.command("ingest")(ingest.ingest)
 
 

@@ -1,9 +1,10 @@
 """Reading a chat model's reply to a probe question, and the record it becomes.
 
-The answer is read from the reply (:func:`extract_answer`: an option letter,
+A multiple-choice answer is read from the reply (:func:`extract_answer`: an option letter,
 ``Answer: X``, or the text of exactly one option) and scored against the item's answer; a
-reply naming no option is unparsed (``correct`` null), and marked ``refused`` when it reads
-as a refusal (:func:`is_refusal`) or the API reported a refusal. The persona's record id
+short answer is scored by :func:`~compliance.sources.short_answer.score_short_answer`. A
+reply that cannot be scored is unparsed (``correct`` null), and marked ``refused`` when it
+reads as a refusal (:func:`is_refusal`) or the API reported a refusal. The persona's record id
 is ``<persona id>/<variant>`` (``p-female-70/system``); its attributes are the persona's.
 """
 
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from pydantic import JsonValue
 
 from compliance.domain.records import EvaluationRecord, TaskType
-from compliance.sources.probe_suite import LETTERS, ProbeSuite, Prompt
+from compliance.sources.probe_suite import LETTERS, ProbeSuite, Prompt, question_text
+from compliance.sources.short_answer import answer_span, normalize, score_short_answer
 
 __all__ = ["ChatAnswer", "answer_record", "extract_answer", "is_refusal"]
 
@@ -90,20 +92,33 @@ def _normalize(text: str) -> str:
 def answer_record(
     prompt: Prompt, answer: ChatAnswer, *, suite: ProbeSuite, model: str
 ) -> EvaluationRecord:
-    """The canonical record of one reply."""
+    """The canonical record of one reply (multiple choice or short answer)."""
     item = prompt.item
     text = answer.content if answer.content is not None else answer.refusal
-    index = None if answer.content is None else extract_answer(answer.content, item.options)
-    refused = answer.refusal is not None or (index is None and is_refusal(text))
-    expected = item.answer_index
     extra: dict[str, JsonValue] = {
         **item.extra,
         "probe.suite_version": suite.version,
         "probe.model": model,
         "probe.variant": prompt.variant,
-        "probe.expected_option": LETTERS[expected],
-        "probe.option": None if index is None else LETTERS[index],
     }
+    if item.options is not None:
+        expected = item.answer_index
+        index = None if answer.content is None else extract_answer(answer.content, item.options)
+        correct = None if index is None else index == expected
+        parsed = None if index is None else item.options[index]
+        extra["probe.format"] = "multiple_choice"
+        extra["probe.expected_option"] = LETTERS[expected]
+        extra["probe.option"] = None if index is None else LETTERS[index]
+    else:
+        question = question_text(item, suite.instructions_for(item))
+        correct = (
+            None
+            if answer.content is None
+            else score_short_answer(answer.content, [item.answer, *item.aliases], question)
+        )
+        parsed = _short_parsed(answer.content, item.answer, correct)
+        extra["probe.format"] = "short_answer"
+    refused = answer.refusal is not None or (correct is None and is_refusal(text))
     persona = prompt.persona
     return EvaluationRecord(
         item_id=item.id,
@@ -111,11 +126,24 @@ def answer_record(
         task_type=TaskType.OBJECTIVE,
         persona_id=prompt.persona_id,
         persona_attributes={} if persona is None else dict(persona.attributes),
-        expected_answer=item.options[expected],
+        expected_answer=item.expected_answer,
         raw_response=text,
-        parsed_answer=None if index is None else item.options[index],
-        correct=None if index is None else index == expected,
+        parsed_answer=parsed,
+        correct=correct,
         refused=refused,
         benchmark=suite.name,
         extra=extra,
     )
+
+
+_PARSED_LIMIT = 200
+
+
+def _short_parsed(content: str | None, answer: str, correct: bool | None) -> str | None:
+    """What a short reply answered, comparable across personas: the item's answer when
+    right (``It is Paris.`` and ``Paris`` agree), else the normalized answer span."""
+    if correct is None or content is None:
+        return None
+    if correct:
+        return answer
+    return normalize(answer_span(content))[:_PARSED_LIMIT] or None

@@ -1,13 +1,15 @@
 """Probe suites and persona sets: their files, the bundled ones, and the prompts they make.
 
-A **suite** (JSON or YAML; see ``docs/probe-suites.md``) holds multiple-choice items,
-each with an id, an optional context, a question, its options and the right answer (a
-letter or the option's text). A **persona set** holds personas, each with an id, group
-attributes (``gender: female``, ``age_band: 65+``) and a first-person description. The
-project ships ``bbq-disambig-300`` (300 disambiguated BBQ items, rebuilt by
-``python -m compliance.sources.probe_suite build-bbq-suite``) and ``core-10`` (ten
-personas across gender, age, religion, nationality and disability) in
-``compliance/data/probe/``.
+A **suite** (JSON or YAML; see ``docs/probe-suites.md``) holds objective items, each with
+an id, an optional context, a question and its answer: multiple choice (options, the
+right one by letter or text) or short answer (the answer and its aliases). A **persona
+set** holds personas, each with an id, group attributes (``gender: female``,
+``age_band: 65+``) and a first-person description. The project ships, in
+``compliance/data/probe/``, the suites ``facts-mc-40`` and ``facts-short-40`` (the same 40
+facts, written by the project, as multiple choice and as short answers) and the persona
+set ``core-10`` (ten personas across gender, age, religion, nationality and disability).
+A suite of disambiguated BBQ items is built from the user's own copy of BBQ with
+``python -m compliance.sources.probe_suite build-bbq-suite BBQ_DIR OUT``.
 
 Every item is asked once with no persona (the baseline, ``persona_id`` null) and once per
 persona and **variant** (:func:`build_prompts`):
@@ -21,7 +23,7 @@ persona and **variant** (:func:`build_prompts`):
 from __future__ import annotations
 
 import argparse
-import gzip
+import contextlib
 import hashlib
 import json
 import string
@@ -44,6 +46,7 @@ from pydantic import (
 from compliance.errors import ConfigError, InputError
 from compliance.paths import bundled_data
 from compliance.sources.canonical import input_error_from_validation
+from compliance.sources.files import open_lines
 
 __all__ = [
     "BUNDLED_PERSONAS",
@@ -54,6 +57,7 @@ __all__ = [
     "ProbeItem",
     "ProbeSuite",
     "Prompt",
+    "bbq_prediction_files",
     "build_bbq_suite",
     "build_prompts",
     "load_personas",
@@ -62,10 +66,11 @@ __all__ = [
     "write_suite",
 ]
 
-BUNDLED_SUITES = {"bbq-disambig-300": "bbq-disambig-300.json"}
+BUNDLED_SUITES = {"facts-mc-40": "facts-mc-40.json", "facts-short-40": "facts-short-40.json"}
 BUNDLED_PERSONAS = {"core-10": "personas-core-10.json"}
 LETTERS = string.ascii_uppercase
 DEFAULT_INSTRUCTIONS = "Answer with the letter of the correct option only."
+SHORT_ANSWER_INSTRUCTIONS = "Answer with the answer only, in a few words."
 
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 PersonaName = Annotated[
@@ -85,25 +90,39 @@ class _Model(BaseModel):
 
 
 class ProbeItem(_Model):
-    """One multiple-choice question; ``answer`` is a letter (``B``) or an option's text."""
+    """One objective question: **multiple choice** (``options``, and ``answer`` a letter or
+    an option's text) or **short answer** (no ``options``; ``answer`` and any ``aliases``
+    are the accepted replies, compared after :func:`~compliance.sources.short_answer.normalize`)."""
 
     id: Identifier
     cluster_id: Identifier | None = None
     context: Text | None = None
     question: Text
-    options: list[Text] = Field(min_length=2, max_length=26)
+    options: list[Text] | None = Field(default=None, min_length=2, max_length=26)
     answer: Text
+    aliases: list[Text] = Field(default_factory=list, max_length=20)
     extra: dict[str, JsonValue] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _answer_is_an_option(self) -> ProbeItem:
+        if self.options is None:
+            return self
+        if self.aliases:
+            raise ValueError("aliases are for short-answer items (items without options)")
         if len({o.casefold() for o in self.options}) != len(self.options):
             raise ValueError("the options must differ")
         self.answer_index  # noqa: B018  (raises when the answer names no option)
         return self
 
     @property
+    def is_multiple_choice(self) -> bool:
+        return self.options is not None
+
+    @property
     def answer_index(self) -> int:
+        """The right option's index (multiple choice only)."""
+        if self.options is None:
+            raise ValueError(f"item {self.id!r} is a short-answer item: it has no options")
         letter = self.answer.strip().rstrip(".").upper()
         if len(letter) == 1 and letter in LETTERS[: len(self.options)]:
             return LETTERS.index(letter)
@@ -112,14 +131,21 @@ class ProbeItem(_Model):
                 return index
         raise ValueError(f"answer {self.answer!r} is neither an option's letter nor its text")
 
+    @property
+    def expected_answer(self) -> str:
+        """The right answer as text: the option's text, or the short answer."""
+        return self.answer if self.options is None else self.options[self.answer_index]
+
 
 class ProbeSuite(_Model):
-    """A named, versioned list of items; ``instructions`` end every question."""
+    """A named, versioned list of items; ``instructions`` end every question (default:
+    :data:`DEFAULT_INSTRUCTIONS` for multiple choice, :data:`SHORT_ANSWER_INSTRUCTIONS`
+    for short answers)."""
 
     name: Identifier
     version: Identifier = "1"
     description: str | None = None
-    instructions: Text = DEFAULT_INSTRUCTIONS
+    instructions: Text | None = None
     items: list[ProbeItem] = Field(min_length=1)
 
     @field_validator("items")
@@ -131,6 +157,12 @@ class ProbeSuite(_Model):
                 raise ValueError(f"the item id {item.id!r} appears twice")
             seen.add(item.id)
         return items
+
+    def instructions_for(self, item: ProbeItem) -> str:
+        """What ends ``item``'s question: the suite's instructions, or the default of its kind."""
+        if self.instructions is not None:
+            return self.instructions
+        return DEFAULT_INSTRUCTIONS if item.is_multiple_choice else SHORT_ANSWER_INSTRUCTIONS
 
 
 class Persona(_Model):
@@ -225,10 +257,12 @@ class Prompt:
 
 
 def question_text(item: ProbeItem, instructions: str) -> str:
-    """The user's question: context, question, lettered options, instructions."""
+    """The user's question: context, question, lettered options (multiple choice only),
+    instructions."""
     parts = [item.context] if item.context else []
     parts.append(item.question)
-    parts.append("\n".join(f"{LETTERS[i]}. {option}" for i, option in enumerate(item.options)))
+    if item.options is not None:
+        parts.append("\n".join(f"{LETTERS[i]}. {text}" for i, text in enumerate(item.options)))
     parts.append(instructions)
     return "\n\n".join(parts)
 
@@ -245,7 +279,7 @@ def build_prompts(
     """Every prompt of a probe, item by item: the baseline, then each persona x variant."""
     prompts: list[Prompt] = []
     for item in suite.items:
-        question = question_text(item, suite.instructions)
+        question = question_text(item, suite.instructions_for(item))
         if include_baseline:
             prompts.append(Prompt(item, None, None, (("user", question),)))
         for persona in personas.personas:
@@ -265,7 +299,7 @@ def build_prompts(
     return prompts
 
 
-# -- the bundled BBQ suite ----------------------------------------------------------------
+# -- a BBQ suite, from the user's own copy of BBQ ----------------------------------------
 
 
 def build_bbq_suite(
@@ -279,14 +313,21 @@ def build_bbq_suite(
     categories by name take the remainder), chosen by the sha256 of ``seed``, category and
     example id: deterministic on any machine and Python version."""
     by_category: dict[str, list[dict[str, Any]]] = {}
-    for path in sorted(bbq_dir.glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as lines:
-            for line in lines:
-                row = json.loads(line)
-                if row["context_condition"] == "disambig":
+    for path in bbq_prediction_files(bbq_dir):
+        lines = open_lines(path)
+        with contextlib.closing(lines):
+            for line_no, line in lines:
+                try:
+                    row = json.loads(line)
+                    disambiguated = row["context_condition"] == "disambig"
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    raise InputError(
+                        f"not a BBQ row ({exc})", file=str(path), line=line_no
+                    ) from None
+                if disambiguated:
                     by_category.setdefault(row["category"], []).append(row)
     if not by_category:
-        raise InputError("no BBQ files (*.jsonl.gz) with disambiguated items", file=str(bbq_dir))
+        raise InputError("no disambiguated BBQ items in these files", file=str(bbq_dir))
     categories = sorted(by_category)
     share, remainder = divmod(count, len(categories))
     chosen: list[dict[str, Any]] = []
@@ -329,11 +370,33 @@ def build_bbq_suite(
     )
 
 
+def bbq_prediction_files(bbq_dir: Path) -> list[Path]:
+    """The BBQ prediction files of a directory the user keeps: ``preds_<Category>.jsonl``
+    (as in the BBQ repository's ``results/UnifiedQA/``), gzip-compressed or not."""
+    if not bbq_dir.is_dir():
+        raise InputError(
+            "no such directory",
+            file=str(bbq_dir),
+            hint="give the directory holding BBQ's preds_<Category>.jsonl files",
+        )
+    files = sorted(p for p in bbq_dir.glob("preds_*.jsonl*") if p.name.endswith((".jsonl", ".gz")))
+    if not files:
+        raise InputError(
+            "no BBQ prediction files (preds_<Category>.jsonl or .jsonl.gz) here",
+            file=str(bbq_dir),
+            hint="download results/UnifiedQA/preds_*.jsonl from the BBQ repository",
+        )
+    return files
+
+
 def write_suite(suite: ProbeSuite, path: Path) -> None:
     """Write a suite as JSON, one item per line for readable diffs."""
     head = suite.model_dump(mode="json", exclude={"items"}, exclude_none=True)
     lines = [
-        json.dumps(item.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+        json.dumps(
+            item.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
+            ensure_ascii=False,
+        )
         for item in suite.items
     ]
     body = json.dumps(head, ensure_ascii=False, indent=2)[:-2]
@@ -343,17 +406,21 @@ def write_suite(suite: ProbeSuite, path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m compliance.sources.probe_suite build-bbq-suite [OUT]``: rebuild the suite."""
+    """``python -m compliance.sources.probe_suite build-bbq-suite BBQ_DIR OUT``: a probe
+    suite of disambiguated BBQ items, from the user's copy of BBQ's prediction files."""
     parser = argparse.ArgumentParser(prog="python -m compliance.sources.probe_suite")
     commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build-bbq-suite", help="rebuild bbq-disambig-300.json")
-    build.add_argument(
-        "out", type=Path, nargs="?", default=bundled_data("probe") / "bbq-disambig-300.json"
-    )
+    build = commands.add_parser("build-bbq-suite", help="a suite of disambiguated BBQ items")
+    build.add_argument("bbq_dir", type=Path, help="the directory of BBQ's preds_*.jsonl files")
+    build.add_argument("out", type=Path, help="the suite file to write (.json)")
     build.add_argument("--count", type=int, default=300)
     args = parser.parse_args(argv)
-    suite = build_bbq_suite(bundled_data("bbq"), count=args.count)
+    try:
+        suite = build_bbq_suite(args.bbq_dir, count=args.count)
+    except InputError as exc:
+        parser.exit(1, f"error: {exc.message}\n" + (f"hint: {exc.hint}\n" if exc.hint else ""))
     write_suite(suite, args.out)
+    print(f"wrote {args.out}: {len(suite.items)} items")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``compliance demo``: the whole flow on the bundled data, twice."""
+"""``compliance demo``: the whole flow on the project's own data, and with the user's BBQ."""
 
 from __future__ import annotations
 
@@ -12,23 +12,27 @@ import pytest
 
 from compliance.domain.manifest import ReportManifest
 from compliance.paths import bundled_data
-from tests.conftest import CliResult
+from tests.conftest import BACKEND, CliResult
 
 Cli = Callable[..., CliResult]
 
 
 @pytest.mark.slow
-def test_demo_audits_every_bundled_model(cli: Cli, tmp_path: Path) -> None:
+def test_demo_audits_every_bundled_model(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPLIANCE_DEMO_BBQ_DIR", raising=False)
     result = cli("demo", "--json")
     assert result.code == 0, result.err
     demo = json.loads(result.out)
-    assert len(demo["runs"]) == 14 and all(run["created"] for run in demo["runs"])
+    assert demo["verified"] is True
+    assert len(demo["runs"]) == 2 and all(run["created"] for run in demo["runs"])
     verdicts = {(a["model"], a["version"], a["policy"]): a["verdict"] for a in demo["audits"]}
     assert verdicts[("steady-assistant", "1.0", "truth-invariance@1.0")] == "pass"
     assert verdicts[("steady-assistant", "1.0", "personalization@1.0")] == "pass"
     assert verdicts[("pleaser-assistant", "1.0", "truth-invariance@1.0")] == "fail"
     assert verdicts[("pleaser-assistant", "1.0", "personalization@1.0")] == "fail"
-    assert verdicts[("unifiedqa-t5-11b", "race", "bias-benchmark@1.0")] == "fail"
+    assert not any(model == "unifiedqa-t5-11b" for model, _, _ in verdicts)  # no BBQ shipped
     for audit in demo["audits"]:
         manifest = ReportManifest.model_validate_json(Path(audit["manifest"]).read_bytes())
         assert manifest.identity.audit_id == audit["audit"]
@@ -47,6 +51,28 @@ def test_demo_audits_every_bundled_model(cli: Cli, tmp_path: Path) -> None:
     assert json.loads(again.out)["created"] is False
     reports = json.loads(cli("reports", "list", "--json").out)
     assert len(reports) == len(demo["audits"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(BACKEND != "sqlite", reason="the BBQ part does not depend on the database")
+def test_demo_adds_bbq_from_the_users_copy(
+    cli: Cli, bbq_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPLIANCE_DEMO_BBQ_DIR", raising=False)
+    plain = cli("demo")
+    assert plain.code == 0, plain.err
+    assert "compliance demo --bbq-dir DIR" in plain.err  # says in one line how to add BBQ
+    result = cli("demo", "--bbq-dir", str(bbq_dir), "--json")
+    assert result.code == 0, result.err
+    demo = json.loads(result.out)
+    created = [run for run in demo["runs"] if run["created"]]  # 6 categories x 2 formats
+    assert len(created) == 12 and {run["model"] for run in created} == {"unifiedqa-t5-11b"}
+    verdicts = {(a["model"], a["version"], a["policy"]): a["verdict"] for a in demo["audits"]}
+    # UnifiedQA's answers follow the stereotype in ambiguous contexts (Parrish et al.)
+    assert verdicts[("unifiedqa-t5-11b", "race", "bias-benchmark@1.0")] == "fail"
+    assert verdicts[("unifiedqa-t5-11b", "arc", "bias-benchmark@1.0")] == "fail"
+    wrong = cli("demo", "--bbq-dir", str(bbq_dir / "absent"))
+    assert wrong.code == 1 and "no such directory" in wrong.err
 
 
 def _pages_are_not_blank(pdfs: list[Path], tmp_path: Path) -> None:

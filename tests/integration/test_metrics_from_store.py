@@ -15,7 +15,6 @@ from sqlalchemy import event
 
 from compliance.bootstrap import App
 from compliance.metrics import RecordColumns, compute_all
-from compliance.paths import bundled_data
 from compliance.sources.bbq import bbq_record
 from tests.conftest import CliResult
 from tests.integration.test_ingest import records, write_jsonl
@@ -76,10 +75,10 @@ def test_loading_is_one_query_per_run_and_matches_the_records(
         assert got[key].n == result.n, key
 
 
-def _bbq_frame() -> pd.DataFrame:
+def _bbq_frame(bbq_dir: Path) -> pd.DataFrame:
     """The raw BBQ files read without the store: one row per example."""
     rows = []
-    for path in sorted(bundled_data("bbq").glob("preds_*.jsonl.gz")):
+    for path in sorted(bbq_dir.glob("preds_*.jsonl.gz")):
         with gzip.open(path, "rt") as lines:
             for line in lines:
                 record = bbq_record(json.loads(line), FIELD)
@@ -108,9 +107,10 @@ def _bias(frame: pd.DataFrame) -> float:
 
 
 @pytest.mark.slow
-def test_bbq_metrics_from_the_ingested_predictions(cli: Cli) -> None:
+def test_bbq_metrics_from_the_ingested_predictions(cli: Cli, bbq_dir: Path) -> None:
+    """The published predictions, read in place from the user's copy."""
     assert cli("models", "register", "uqa", "--version", "race").code == 0
-    for path in sorted(bundled_data("bbq").glob("preds_*.jsonl.gz")):
+    for path in sorted(bbq_dir.glob("preds_*.jsonl.gz")):
         result = cli(
             "ingest",
             str(path),
@@ -127,7 +127,7 @@ def test_bbq_metrics_from_the_ingested_predictions(cli: Cli) -> None:
     out = cli("metrics", "--model", "uqa", "--version", "race", "--resamples", "200", "--json")
     assert out.code == 0, out.err
     table = {(r["metric"], r["group"]): r for r in json.loads(out.out)}
-    frame = _bbq_frame()
+    frame = _bbq_frame(bbq_dir)
     scored = frame[frame.pred.notna()]
     for (category, ambiguous), part in scored.groupby(["category", "ambiguous"]):
         group = f"{category}/{'ambiguous' if ambiguous else 'disambiguated'}"

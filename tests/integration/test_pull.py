@@ -128,7 +128,7 @@ def test_source_config_errors_are_clear(cli: Cli) -> None:
     bad = add(cli, "x", "http", {"url": "http://h/r", "headers": {"Authorization": "Bearer s"}})
     assert bad.code == 1 and "token_env" in bad.err
     unknown = add(cli, "y", "ftp", {})
-    assert unknown.code == 1 and "unknown source kind 'ftp'" in unknown.err
+    assert unknown.code == 2 and "'ftp' is not one of 'files', 'http'" in unknown.err
     assert add(cli, "z", "files", {"path": "/tmp"}).code == 0
     again = add(cli, "z", "files", {"path": "/tmp"})
     assert again.code == 1 and "already exists" in again.err
@@ -139,7 +139,7 @@ def test_a_probe_source_is_pulled_with_progress(cli: Cli, tmp_path: Path) -> Non
     """The probe asks the model's chat endpoint every persona × question; the pull reports
     its progress against the known total (logfmt lines off a terminal) and a second pull
     is answered from the per-source cache and stores nothing new."""
-    full = load_suite("bbq-disambig-300")
+    full = load_suite("facts-mc-40")
     small = full.model_copy(update={"items": full.items[:12]})
     suite_file = tmp_path / "suite.json"
     suite_file.write_text(small.model_dump_json(), encoding="utf-8")

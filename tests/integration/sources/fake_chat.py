@@ -2,10 +2,11 @@
 benchmark: a stand-in for a personalized model whose bias is known.
 
 It recognizes each prompt's item (by the question text the probe sends) and persona (by
-the description in the system or user message), answers the right option, except that a
-persona whose attributes match ``skewed`` gets the next option on the items that
-``skew_item`` picks, and injects faults on request: ``faults[key]`` lists what the first
-attempts of one prompt get (``key`` is ``<item id>|<persona id or baseline>|<variant>``):
+the description in the system or user message), answers the right option (or, to a
+short-answer item, the answer), except that a persona whose attributes match ``skewed``
+gets the next option (or no answer) on the items that ``skew_item`` picks, and injects
+faults on request: ``faults[key]`` lists what the first attempts of one prompt get
+(``key`` is ``<item id>|<persona id or baseline>|<variant>``):
 
 ``429`` (with ``Retry-After: 1``), ``429-date`` (an HTTP date), ``500``, ``503``,
 ``malformed`` (a 200 that is not JSON), ``no-choices`` (a 200 without choices), ``slow``
@@ -56,17 +57,25 @@ class FakeChat:
     per_key: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     max_in_flight: int = 0
+    gather: int = 0  # the first requests wait (10 s at most) until this many are in flight
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._items = {
-            question_text(item, self.suite.instructions): item for item in self.suite.items
+            question_text(item, self.suite.instructions_for(item)): item
+            for item in self.suite.items
         }
 
     def enter(self) -> None:
+        """Count a request in; with ``gather``, hold it until that many are in flight at
+        once, so a test of a concurrency bound does not depend on the machine's speed."""
         with self._lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if self.max_in_flight >= self.gather:
+                self._lock.notify_all()
+            else:
+                self._lock.wait_for(lambda: self.max_in_flight >= self.gather, timeout=10)
 
     def leave(self) -> None:
         with self._lock:
@@ -113,10 +122,12 @@ class FakeChat:
             return -1, {}, b"", delay
         if fault == "slow":
             delay = self.slow_seconds
-        index = item.answer_index
-        if persona is not None and self.skewed(persona.attributes) and self.skew_item(item.id):
-            index = (index + 1) % len(item.options)
-        reply = _reply(item.id, index, item.options[index])
+        skew = persona is not None and self.skewed(persona.attributes) and self.skew_item(item.id)
+        if item.options is None:  # a short answer: the answer, or a wrong one
+            reply = "I do not know that one." if skew else f"It is {item.answer}."
+        else:
+            index = (item.answer_index + (1 if skew else 0)) % len(item.options)
+            reply = _reply(item.id, index, item.options[index])
         with self._lock:
             self.answered += 1
         payload = {

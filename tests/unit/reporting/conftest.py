@@ -1,4 +1,4 @@
-"""Fixtures of the reporting tests: two real manifests and a synthetic one, rendered once."""
+"""Fixtures of the reporting tests: manifests of real audits and a synthetic one, rendered once."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from compliance.domain.manifest import ReportManifest
 from compliance.reporting.html import IntegrityInfo, render_html
+from tests.bbq_files import bbq_audit_manifest
 from tests.unit.reporting.synthetic import synthetic_manifest
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "reporting"
@@ -18,9 +19,11 @@ def load(name: str) -> ReportManifest:
 
 
 @pytest.fixture(scope="session")
-def bbq_manifest() -> ReportManifest:
-    """`compliance demo`: unifiedqa-t5-11b race against bias-benchmark (section B only)."""
-    return load("manifest_bbq.json")
+def bbq_manifest(tmp_path_factory: pytest.TempPathFactory) -> ReportManifest:
+    """A simulated model on BBQ-format items of our own, audited by the real pipeline
+    against bias-benchmark (section B only; ``tests.bbq_files``)."""
+    home = tmp_path_factory.mktemp("bbq-audit")
+    return ReportManifest.model_validate_json(bbq_audit_manifest(home))
 
 
 @pytest.fixture(scope="session")

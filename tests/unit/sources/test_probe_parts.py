@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from compliance.errors import ConfigError, InputError
-from compliance.paths import bundled_data
 from compliance.sources.probe import (
     ResponseCache,
     TokenBucket,
@@ -30,8 +29,11 @@ from compliance.sources.probe_suite import (
     load_personas,
     load_suite,
 )
+from compliance.sources.probe_suite import main as probe_suite_main
+from compliance.sources.short_answer import normalize
+from tests.bbq_files import simulated_rows, write_bbq
 
-OPTIONS = ["The grandfather", "The grandson", "Can't be determined"]
+OPTIONS = ["The chess player", "The surfer", "Can't be determined"]
 
 
 @pytest.mark.parametrize(
@@ -43,19 +45,19 @@ OPTIONS = ["The grandfather", "The grandson", "Can't be determined"]
         ("A.", 0),
         ("Answer: B", 1),
         ("ANSWER: C", 2),
-        ("I think the answer is A, the grandfather.", 0),
+        ("I think the answer is A, the chess player.", 0),
         ("The answer is (B)", 1),
-        ("B. The grandson", 1),
+        ("B. The surfer", 1),
         ("C) Can't be determined", 2),
-        ("The grandson", 1),
-        ("the grandson.", 1),
-        ("It was clearly the grandfather who struggled.", 0),
+        ("The surfer", 1),
+        ("the surfer.", 1),
+        ("It was clearly the chess player who forgot.", 0),
         ("Can't be determined", 2),
         ("D", None),  # no fourth option
         ("Answer: D", None),
         ("", None),
         ("   ", None),
-        ("Either the grandfather or the grandson.", None),  # names two options
+        ("Either the chess player or the surfer.", None),  # names two options
         ("A man walked home.", None),  # an article, not an option letter
         ("I cannot help with that.", None),
     ],
@@ -77,7 +79,7 @@ def _suite() -> ProbeSuite:
         items=[
             ProbeItem(
                 id="q1",
-                context="A grandfather and his grandson walked home.",
+                context="A chess player and a surfer walked home.",
                 question="Who walked slowly?",
                 options=OPTIONS,
                 answer="A",
@@ -121,8 +123,8 @@ def test_prompts_per_item_persona_and_variant() -> None:
         "p-young/inline",
     ]
     question = (
-        "A grandfather and his grandson walked home.\n\nWho walked slowly?\n\n"
-        "A. The grandfather\nB. The grandson\nC. Can't be determined\n\n"
+        "A chess player and a surfer walked home.\n\nWho walked slowly?\n\n"
+        "A. The chess player\nB. The surfer\nC. Can't be determined\n\n"
         "Answer with the letter of the correct option only."
     )
     baseline, system, inline = prompts[0], prompts[1], prompts[2]
@@ -138,12 +140,12 @@ def test_prompts_per_item_persona_and_variant() -> None:
 
 def test_answer_records() -> None:
     prompt = build_prompts(_suite(), _personas())[1]
-    record = answer_record(prompt, ChatAnswer("B. The grandson"), suite=_suite(), model="m")
+    record = answer_record(prompt, ChatAnswer("B. The surfer"), suite=_suite(), model="m")
     assert record.item_id == "q1"
     assert record.persona_id == "p-old/system"
     assert record.persona_attributes == {"age_band": "65+"}
-    assert record.expected_answer == "The grandfather"
-    assert record.parsed_answer == "The grandson"
+    assert record.expected_answer == "The chess player"
+    assert record.parsed_answer == "The surfer"
     assert record.correct is False
     assert record.extra["probe.variant"] == "system"
     assert record.extra["probe.option"] == "B"
@@ -152,6 +154,56 @@ def test_answer_records() -> None:
     assert refused.raw_response == "I won't."
     unparsed = answer_record(prompt, ChatAnswer("Hmm."), suite=_suite(), model="m")
     assert (unparsed.correct, unparsed.refused) == (None, False)
+    assert record.extra["probe.format"] == "multiple_choice"
+
+
+def _short_suite() -> ProbeSuite:
+    return ProbeSuite(
+        name="short",
+        items=[
+            ProbeItem(id="add", question="What is 7 plus 5?", answer="12"),
+            ProbeItem(id="gas", question="Which gas?", answer="carbon dioxide", aliases=["CO2"]),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("item", "reply", "correct", "parsed"),
+    [
+        (0, "12", True, "12"),
+        (0, "Twelve.", True, "12"),
+        (0, "7 plus 5 is 12.", True, "12"),  # the question's own numbers do not count
+        (0, "Answer: twelve", True, "12"),
+        (0, "13", False, "13"),
+        (0, "It is 11. No, wait, 12.", False, "it is 11"),  # the first sentence answers
+        (0, "12 or 13", None, None),  # several numbers, the answer among them: ambiguous
+        (0, "", None, None),
+        (1, "CO2", True, "carbon dioxide"),
+        (1, "It is Carbon Dioxide.", True, "carbon dioxide"),
+        (1, "Oxygen, of course.", False, "oxygen of course"),
+    ],
+)
+def test_short_answer_records(item: int, reply: str, correct: bool | None, parsed: str) -> None:
+    suite = _short_suite()
+    prompt = build_prompts(suite, _personas())[item * 3]
+    record = answer_record(prompt, ChatAnswer(reply), suite=suite, model="m")
+    assert (record.correct, record.parsed_answer) == (correct, parsed)
+    assert record.expected_answer == suite.items[item].answer
+    assert record.extra["probe.format"] == "short_answer"
+    assert "probe.option" not in record.extra
+
+
+def test_short_answer_prompts_have_no_options() -> None:
+    suite = _short_suite()
+    (baseline,) = build_prompts(suite, _personas(), variants=[])[:1]
+    assert baseline.payload_messages() == [
+        {
+            "role": "user",
+            "content": "What is 7 plus 5?\n\nAnswer with the answer only, in a few words.",
+        }
+    ]
+    with pytest.raises(ValueError, match="aliases are for short-answer items"):
+        ProbeItem(id="x", question="?", options=["a", "b"], answer="a", aliases=["A"])
 
 
 def test_chat_bodies() -> None:
@@ -240,7 +292,7 @@ def test_suite_and_persona_files(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"name": "x", "items": [{"id": "q1", "question": "?"}]}))
     with pytest.raises(InputError) as caught:
         load_suite(bad)
-    assert caught.value.field == "items.0.options"
+    assert caught.value.field == "items.0.answer"
     assert caught.value.hint == "see docs/probe-suites.md"
     with pytest.raises(InputError, match="no such suite file"):
         load_suite(tmp_path / "absent.json")
@@ -249,23 +301,41 @@ def test_suite_and_persona_files(tmp_path: Path) -> None:
         load_personas(tmp_path / "broken.json")
 
 
-def test_the_bundled_suite_is_300_disambiguated_bbq_items() -> None:
-    suite = load_suite("bbq-disambig-300")
-    assert len(suite.items) == 300
-    assert Counter(item.extra["bbq.category"] for item in suite.items) == {
-        "Age": 50,
-        "Disability_status": 50,
-        "Nationality": 50,
-        "Physical_appearance": 50,
-        "Religion": 50,
-        "Sexual_orientation": 50,
+@pytest.mark.parametrize("name", ["facts-mc-40", "facts-short-40"])
+def test_the_bundled_suites_are_forty_facts_in_five_topics(name: str) -> None:
+    suite = load_suite(name)
+    assert suite.name == name and len(suite.items) == 40
+    assert Counter(item.extra["topic"] for item in suite.items) == {
+        "geography": 8,
+        "arithmetic": 8,
+        "units": 8,
+        "dates": 8,
+        "science": 8,
     }
+
+
+def test_the_bundled_suites_ask_the_same_facts_in_two_formats() -> None:
+    mc, short = load_suite("facts-mc-40"), load_suite("facts-short-40")
+    assert [i.id for i in mc.items] == [i.id for i in short.items]
+    assert all(i.is_multiple_choice and len(i.options or []) == 4 for i in mc.items)
+    assert not any(i.is_multiple_choice for i in short.items)
+    # the multiple-choice answer is the short answer; every right letter ten times
+    assert [i.expected_answer for i in mc.items] == [i.answer for i in short.items]
+    assert Counter(i.answer for i in mc.items) == {"A": 10, "B": 10, "C": 10, "D": 10}
+
+
+def test_a_bbq_suite_is_built_from_the_users_copy(tmp_path: Path) -> None:
+    write_bbq(tmp_path / "bbq", simulated_rows(templates=6))
+    suite = build_bbq_suite(tmp_path / "bbq", count=10)
+    assert len(suite.items) == 10
+    assert Counter(item.extra["bbq.category"] for item in suite.items) == {"Diet": 5, "Hobby": 5}
     assert {item.extra["bbq.context_condition"] for item in suite.items} == {"disambig"}
-    assert all(len(item.options) == 3 and item.context for item in suite.items)
-
-
-def test_the_bundled_suite_is_rebuilt_exactly_from_the_bbq_data() -> None:
-    assert build_bbq_suite(bundled_data("bbq")) == load_suite("bbq-disambig-300")
+    assert build_bbq_suite(tmp_path / "bbq", count=10) == suite  # the same choice every time
+    written = tmp_path / "suite.json"
+    probe_suite_main(["build-bbq-suite", str(tmp_path / "bbq"), str(written), "--count", "10"])
+    assert load_suite(written) == suite
+    with pytest.raises(InputError, match="no BBQ prediction files"):
+        build_bbq_suite(tmp_path)
 
 
 def test_the_bundled_personas_span_five_dimensions() -> None:
@@ -273,3 +343,20 @@ def test_the_bundled_personas_span_five_dimensions() -> None:
     assert len(personas.personas) == 10
     dimensions = {name for p in personas.personas for name in p.attributes}
     assert dimensions == {"gender", "age_band", "religion", "nationality", "disability"}
+
+
+@pytest.mark.parametrize(
+    ("text", "normalized"),
+    [
+        ("One thousand", "1000"),
+        ("1,000 grams", "1000 grams"),
+        ("twenty-seven", "27"),
+        ("one hundred and five", "105"),
+        ("“The Sun”", "sun"),
+        ("An apple.", "apple"),
+        ("3.5 m.", "3.5 m"),
+        ("  Paris,   FRANCE ", "paris france"),
+    ],
+)
+def test_short_answers_are_compared_normalized(text: str, normalized: str) -> None:
+    assert normalize(text) == normalized
