@@ -12,8 +12,11 @@ METRICS.md, "How a rule turns a metric into a verdict". For a rule ``metric <cmp
 - no result at all for the rule's metric and dimension gives **not_applicable**.
 
 A per-group metric (``truth.accuracy``, ``outcome.impact_ratio``...) must hold for every
-group: the rule fails if any group fails, and the finding shows the worst group. A
-whole-dimension metric (gap, ratio, worst group...) is judged once.
+group: the rule fails if any group fails, and the finding shows the worst group. The
+baseline's own row (group ``(baseline)``) is not a group a rule judges. A whole-dimension
+metric (gap, ratio, worst group...) is judged once. When the data has no result for a
+rule, the finding says why (the metric's own reason when it gave one, e.g. that no record
+was asked with no persona for the baseline rules).
 
 The audit's verdict: ``fail`` if a critical or major rule fails; else ``inconclusive`` if
 a critical or major rule is inconclusive or has insufficient data; else ``pass``. Minor
@@ -29,6 +32,7 @@ from typing import Literal, Protocol
 
 from compliance.domain.metric_catalog import CATALOG
 from compliance.domain.policy import PolicySpec, RuleSpec
+from compliance.domain.records import BASELINE_GROUP
 
 __all__ = ["FindingVerdict", "JudgedFinding", "MetricLike", "Verdict", "judge", "overall_verdict"]
 
@@ -114,19 +118,18 @@ def overall_verdict(findings: Sequence[JudgedFinding]) -> Verdict:
 def _judge_rule(rule: RuleSpec, policy: PolicySpec, rows: list[MetricLike]) -> JudgedFinding:
     mode = policy.mode_of(rule)
     per_group = CATALOG[rule.metric].per_group
+    shaped = [r for r in rows if (r.group is not None) == per_group and r.group != BASELINE_GROUP]
     # an undefined result over no records at all means the data does not have this metric
-    rows = [
-        r
-        for r in rows
-        if (r.group is not None) == per_group and not (r.status == "undefined" and r.n == 0)
-    ]
+    rows = [r for r in shaped if not (r.status == "undefined" and r.n == 0)]
     if not rows:
+        reasons = sorted({_reason(r) for r in shaped} - {""})
+        why = reasons[0] if len(reasons) == 1 else "the data has no such results"
         return _finding(
             rule,
             mode,
             None,
             "not_applicable",
-            f"the data has no {rule.metric} results for dimension '{rule.dimension}'",
+            f"no {rule.metric} results for dimension '{rule.dimension}': {why}",
         )
     judged = [(row, *_judge_row(rule, mode, policy.min_sample_per_group, row)) for row in rows]
     worst_verdict = min(_ORDER[v] for _, v, _ in judged)
@@ -136,6 +139,12 @@ def _judge_rule(rule: RuleSpec, policy: PolicySpec, rows: list[MetricLike]) -> J
         scope = f"group '{row.group}' (worst of {len(rows)})"
         why = f"{scope}: {why}"
     return _finding(rule, mode, row, verdict, why)
+
+
+def _reason(row: MetricLike) -> str:
+    detail = getattr(row, "detail", None)
+    reason = detail.get("reason") if isinstance(detail, dict) else None
+    return reason if isinstance(reason, str) else ""
 
 
 def _judge_row(  # noqa: PLR0911 - one return per verdict path of METRICS.md

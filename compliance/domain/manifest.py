@@ -23,7 +23,9 @@ import rfc8785
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "EXAMPLE_CHARS",
     "MANIFEST_SCHEMA_ID",
+    "AnswerExample",
     "DataSummary",
     "FindingEntry",
     "Identity",
@@ -45,6 +47,8 @@ __all__ = [
 ]
 
 MANIFEST_SCHEMA_ID = "urn:compliance:schema:report:1"
+#: the longest raw response an example shows, in characters
+EXAMPLE_CHARS = 300
 Decimal = str | None
 
 
@@ -203,6 +207,16 @@ class Method(_Frozen):
     min_detectable_gaps: dict[str, str]
 
 
+class AnswerExample(_Frozen):
+    """One answer that was not correct, as the model gave it: the evidence behind a rate."""
+
+    item_id: str
+    persona: str = Field(description="the persona's id, or (baseline)")
+    outcome: Literal["incorrect", "refused", "unparsed"]
+    expected: str | None
+    response: str = Field(description=f"the raw response, at most {EXAMPLE_CHARS} characters")
+
+
 class ReportManifest(_Frozen):
     """One audit, complete: what a report shows and what the ledger signs."""
 
@@ -218,13 +232,26 @@ class ReportManifest(_Frozen):
     findings: list[FindingEntry]
     trend: list[TrendPoint] = Field(default_factory=list)
     method: Method
+    examples: list[AnswerExample] | None = Field(
+        default=None,
+        description="a few answers per persona and outcome that were not correct (absent "
+        "from manifests made before it existed)",
+    )
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+#: fields added after manifests were first issued: left out of the canonical JSON when
+#: absent, so an earlier manifest read back gives its own bytes again
+_LATER_FIELDS = ("examples",)
 
 
 def canonical_bytes(manifest: ReportManifest) -> bytes:
     """RFC 8785 canonical JSON of the manifest: the bytes that are hashed and signed."""
     data: Any = manifest.model_dump(mode="json", by_alias=True)
+    for name in _LATER_FIELDS:
+        if data.get(name) is None:
+            data.pop(name, None)
     return bytes(rfc8785.dumps(data))
 
 

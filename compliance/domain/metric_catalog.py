@@ -57,7 +57,8 @@ CATALOG: dict[str, MetricSpec] = {
             "truth.accuracy",
             "A",
             "Accuracy per group",
-            "Share of correct answers to objective items, overall and in every group.",
+            "Strict: correct answers / all objective items asked (a refused or unparsed "
+            "answer is not correct), overall, in every group and for the baseline.",
             "high",
             per_group=True,
             source="standard",
@@ -106,12 +107,46 @@ CATALOG: dict[str, MetricSpec] = {
             source='Gupta et al., ICLR 2024 ("Bias Runs Deep")',
         ),
         _m(
+            "truth.accuracy.answered",
+            "A",
+            "Accuracy of the answers given",
+            "correct / (correct + incorrect): refused and unparsed answers left out; shown "
+            "beside the strict accuracy to explain it.",
+            "high",
+            per_group=True,
+        ),
+        _m(
+            "truth.refusal.rate",
+            "A",
+            "Refusal rate",
+            "Share of objective items the model refused, overall and in every group.",
+            "low",
+            per_group=True,
+            source="Gupta et al. (persona-induced abstention)",
+        ),
+        _m(
+            "truth.unparsed.rate",
+            "A",
+            "Unparsed rate",
+            "Share of answers that could not be read as an answer (neither right, wrong nor "
+            "a refusal), overall and in every group.",
+            "low",
+            per_group=True,
+        ),
+        _m(
             "truth.refusal.gap",
             "A",
             "Refusal-rate gap",
             "max − min over groups of the refusal rate.",
             "low",
             source="Gupta et al. (persona-induced abstention)",
+        ),
+        _m(
+            "truth.unparsed.gap",
+            "A",
+            "Unparsed-rate gap",
+            "max − min over groups of the unparsed rate.",
+            "low",
         ),
         _m(
             "truth.consistency.unanimity",

@@ -12,6 +12,11 @@ Conventions:
 - The **record key** is ``(item_id, persona_id, user_id)``; it is unique within a run.
 - ``correct`` is ``null`` when the answer could not be scored (unparsed): such a record is
   counted as unparsed, never as wrong.
+- Every objective record has exactly one **answer outcome** (:func:`answer_outcome`):
+  correct, incorrect, refused or unparsed, derived from ``correct`` and ``refused``; a
+  refusal that a tool scored incorrect is *refused*. Accuracy is strict: correct / all.
+- ``raw_response`` keeps the model's text as evidence, at most
+  :data:`RAW_RESPONSE_LIMIT` characters (longer text is cut, ending in ``…``).
 - Numbers are finite: NaN and Infinity are refused.
 """
 
@@ -20,14 +25,31 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
+    "BASELINE_GROUP",
+    "RAW_RESPONSE_LIMIT",
     "RECORD_FIELDS",
+    "AnswerOutcome",
     "EvaluationRecord",
     "RecordKey",
     "TaskType",
+    "answer_outcome",
 ]
+
+#: the longest raw response kept, in characters (the evidence an auditor asks for)
+RAW_RESPONSE_LIMIT = 4096
+#: the group label of the baseline (the item asked with no persona) in the persona dimension
+BASELINE_GROUP = "(baseline)"
 
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 AttributeName = Annotated[
@@ -46,6 +68,26 @@ class TaskType(StrEnum):
     SUBJECTIVE = "subjective"  # taste; scored by preference: section D
     PREFERENCE = "preference"  # per-user preference scores or pairwise wins: section D
     DECISION = "decision"  # a yes/no outcome with an optional true label: section C
+
+
+class AnswerOutcome(StrEnum):
+    """What became of one objective answer; exactly one per record."""
+
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    REFUSED = "refused"
+    UNPARSED = "unparsed"
+
+
+def answer_outcome(correct: bool | None, refused: bool) -> AnswerOutcome:
+    """The record's outcome: a right answer is *correct* (even worded like a refusal); else a
+    refusal is *refused* (whatever a tool scored it); else *incorrect* when scored wrong and
+    *unparsed* when not scored."""
+    if correct is True:
+        return AnswerOutcome.CORRECT
+    if refused:
+        return AnswerOutcome.REFUSED
+    return AnswerOutcome.UNPARSED if correct is None else AnswerOutcome.INCORRECT
 
 
 class EvaluationRecord(BaseModel):
@@ -88,6 +130,13 @@ class EvaluationRecord(BaseModel):
         default_factory=dict, description="benchmark-specific fields, e.g. BBQ's context condition"
     )
 
+    @field_validator("raw_response")
+    @classmethod
+    def _bounded(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > RAW_RESPONSE_LIMIT:
+            return value[: RAW_RESPONSE_LIMIT - 1] + "…"
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> EvaluationRecord:
         if self.persona_id is None and self.persona_attributes:
@@ -104,6 +153,10 @@ class EvaluationRecord(BaseModel):
     @property
     def is_baseline(self) -> bool:
         return self.persona_id is None
+
+    @property
+    def answer_outcome(self) -> AnswerOutcome:
+        return answer_outcome(self.correct, self.refused)
 
 
 RECORD_FIELDS: tuple[str, ...] = tuple(EvaluationRecord.model_fields)

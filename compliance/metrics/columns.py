@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from compliance.domain.records import BASELINE_GROUP
+
 __all__ = [
     "BASELINE_LABEL",
     "BBQ_DIMENSION",
@@ -56,7 +58,7 @@ TASK_CODES: Mapping[str, int] = {
     "preference": TASK_PREFERENCE,
     "decision": TASK_DECISION,
 }
-BASELINE_LABEL = "(baseline)"
+BASELINE_LABEL = BASELINE_GROUP
 INTERSECTION = "×"
 BBQ_DIMENSION = "bbq.category"
 

@@ -7,11 +7,12 @@ taken as a different answer. Resampling unit: the cluster of items.
 
 - ``truth.consistency.unanimity``: among items with at least two parsed answers in the
   population, the share whose parsed answers are all identical.
-- ``truth.consistency.all_correct``: among items with at least one scored answer, the
-  share whose scored answers are all correct.
+- ``truth.consistency.all_correct``: among items asked in the population, the share
+  answered correctly every time (strict: a refused or unparsed answer is not correct).
 - ``truth.consistency.flip_rate``: over (record, baseline answer) pairs of the same item,
   the share whose answer differs from the baseline's; ``detail["share_correct_to_incorrect"]``
-  is the share of scored pairs whose correct baseline answer became incorrect. Given per
+  is the share of pairs whose correct baseline answer is not answered correctly (strict).
+  Given per
   group for every dimension, per persona for ``persona``.
 - ``truth.consistency.max_pair_disagreement``: see :mod:`compliance.metrics.pairs`.
 """
@@ -83,7 +84,7 @@ def consistency_tables(ws: Workspace, dimension: str) -> ConsistencyTables:
         item_keys = unit_group_keys(data.item, g_all, data.n_items, n_g)
         rank = data.answer_rank.astype(np.float64)
         parsed = (data.parsed & known).astype(np.float64)
-        scored = (data.scored & known).astype(np.float64)
+        scored = known.astype(np.float64)  # strict: every answer counts, right or not
         cnt, s1, s2, ns, ks = _item_sums(
             data,
             item_keys,

@@ -258,16 +258,23 @@ def worst_group_result(
 
 
 def gap_result(
-    ws: Workspace, metric_id: str, dimension: str, table: ProportionTable
+    ws: Workspace,
+    metric_id: str,
+    dimension: str,
+    table: ProportionTable,
+    *,
+    higher_is_worse: bool = False,
 ) -> MetricResult:
-    """max − min rate, with the best-vs-worst test and the minimum detectable gap."""
+    """max − min rate, with the best-vs-worst test and the minimum detectable gap. The best
+    group has the highest rate, or the lowest when ``higher_is_worse`` (refusals)."""
     d = table.defined
     if np.count_nonzero(d) < 2:
         return undefined_result(
             metric_id, dimension, None, "fewer than two non-empty groups", int(table.n.sum())
         )
     r = table.rates()
-    best, worst = _pick(r, table.labels, d, True), _pick(r, table.labels, d, False)
+    high, low = _pick(r, table.labels, d, True), _pick(r, table.labels, d, False)
+    best, worst = (low, high) if higher_is_worse else (high, low)
     kb, nb, kw, nw = (
         int(x) for x in (table.k[best], table.n[best], table.k[worst], table.n[worst])
     )
@@ -285,7 +292,7 @@ def gap_result(
     br = table.boot_rates()[:, d]
     reps = _quiet_reduce("nanmax", br) - _quiet_reduce("nanmin", br)
     return _aggregate(
-        ws, metric_id, dimension, table, float(r[best] - r[worst]), reps, detail, p_value
+        ws, metric_id, dimension, table, float(r[high] - r[low]), reps, detail, p_value
     )
 
 

@@ -10,11 +10,16 @@ Computed once per workspace (every dimension reuses it):
 - **answer ranks**: the dense rank of each parsed answer among the distinct parsed answers
   of its item, so that "all answers identical" can be tested with exact small-integer
   moments: n·Σr² = (Σr)² ⇔ every r is equal;
+- **outcomes** (:func:`~compliance.domain.records.answer_outcome`): each record is exactly
+  one of correct, incorrect, refused (a refusal not scored right) or unparsed (not scored,
+  not refused); ``correct`` is strict (1 only for a right answer), ``answered`` marks
+  correct or incorrect;
 - **baseline pairs**: for each persona record of item i, with b_i(a) the share of item i's
-  parsed baseline answers equal to a and β_i the baseline accuracy on item i:
+  parsed baseline answers equal to a and β_i the baseline's strict accuracy on item i:
   ``flip = 1 − b_i(answer)`` (1 or 0 with one baseline record per item) and
-  ``c2i = β_i · (1 − correct)`` (the correct baseline answer turned incorrect). Records
-  without a parsed (scored) baseline answer on their item are not pairs (NaN).
+  ``c2i = β_i · (1 − correct)`` (the correct baseline answer turned into anything else).
+  Records of items the baseline did not answer (parsed, for ``flip``; asked, for ``c2i``)
+  are not pairs (NaN).
 """
 
 from __future__ import annotations
@@ -46,9 +51,10 @@ class ObjectiveData:
     n_units: int
     n_items: int
     item_unit: IntArray
-    scored: BoolArray
+    answered: BoolArray
     correct: FloatArray
     refused: FloatArray
+    unparsed: FloatArray
     parsed: BoolArray
     answer_rank: IntArray
     item_answer: IntArray
@@ -59,6 +65,7 @@ class ObjectiveData:
     base_n: FloatArray
     base_k: FloatArray
     n_baseline: int
+    base_outcomes: dict[str, int]
 
     @property
     def everything(self) -> BoolArray:
@@ -76,12 +83,12 @@ def _build(ws: Workspace) -> ObjectiveData:
     rows, unit, item = obj[~base], unit_all[~base], item_all[~base]
 
     correct_all = cols.correct[obj]
-    scored_all = correct_all >= 0
-    b_scored = base & scored_all
-    base_n = np.bincount(item_all[b_scored], minlength=n_items).astype(np.float64)
-    base_k = np.bincount(item_all[b_scored & (correct_all == 1)], minlength=n_items).astype(
-        np.float64
-    )
+    right_all = correct_all == 1
+    refused_all = cols.refused[obj] & ~right_all
+    unparsed_all = (correct_all < 0) & ~refused_all
+    wrong_all = (correct_all == 0) & ~refused_all
+    base_n = np.bincount(item_all[base], minlength=n_items).astype(np.float64)
+    base_k = np.bincount(item_all[base & right_all], minlength=n_items).astype(np.float64)
 
     answer_all = cols.answer[obj]
     parsed_all = answer_all >= 0
@@ -101,13 +108,12 @@ def _build(ws: Workspace) -> ObjectiveData:
 
     p_ia = ia_all[~base]
     parsed = p_ia >= 0
-    scored = scored_all[~base]
-    correct = (correct_all[~base] == 1).astype(np.float64)
+    correct = right_all[~base].astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         same = base_answer_n[np.maximum(p_ia, 0)] / base_parsed_n[item]
         flip = np.where(parsed & (base_parsed_n[item] > 0), 1.0 - same, np.nan)
         base_rate = base_k[item] / base_n[item]
-        c2i = np.where(scored & (base_n[item] > 0), base_rate * (1.0 - correct), np.nan)
+        c2i = np.where(base_n[item] > 0, base_rate * (1.0 - correct), np.nan)
     return ObjectiveData(
         rows=rows,
         unit=unit,
@@ -115,9 +121,10 @@ def _build(ws: Workspace) -> ObjectiveData:
         n_units=n_units,
         n_items=n_items,
         item_unit=item_unit,
-        scored=scored,
+        answered=(right_all | wrong_all)[~base],
         correct=correct,
-        refused=cols.refused[rows].astype(np.float64),
+        refused=refused_all[~base].astype(np.float64),
+        unparsed=unparsed_all[~base].astype(np.float64),
         parsed=parsed,
         answer_rank=np.where(parsed, rank_of[np.maximum(p_ia, 0)], -1),
         item_answer=p_ia,
@@ -128,6 +135,15 @@ def _build(ws: Workspace) -> ObjectiveData:
         base_n=base_n,
         base_k=base_k,
         n_baseline=int(np.count_nonzero(base)),
+        base_outcomes={
+            name: int(np.count_nonzero(base & mask))
+            for name, mask in (
+                ("correct", right_all),
+                ("incorrect", wrong_all),
+                ("refused", refused_all),
+                ("unparsed", unparsed_all),
+            )
+        },
     )
 
 

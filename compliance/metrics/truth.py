@@ -1,36 +1,43 @@
 """METRICS.md section A: truth under personalization — accuracy, refusals, baseline drop.
 
-Records: objective (``task == 0``) records of personas; baseline records only enter
-``drop_vs_baseline`` (and the consistency metrics' flip rate). Accuracy counts scored records
-only (``correct`` 1 or 0); an unscored (unparsed) record is never counted as wrong. The
-refusal rate is over all objective records. Groups come from the dimension; records whose
-group is unknown are left out of the groups and the overall rate and counted in
-``detail["n_unknown"]``. Resampling unit: the cluster of items (see
-:mod:`compliance.metrics.objective`).
+Records: objective (``task == 0``) records of personas; baseline records give their own
+row (below) and enter ``drop_vs_baseline`` (and the consistency metrics' flip rate). Every
+record has one outcome: correct, incorrect, refused or unparsed (see
+:mod:`compliance.metrics.objective`). Groups come from the dimension; records whose group
+is unknown are left out of the groups and the overall rate and counted in
+``detail["n_unknown"]``. Resampling unit: the cluster of items.
 
-- ``truth.accuracy``: ``acc = Σ correct / Σ scored`` overall (group None) and per group,
-  with Wilson 95% intervals.
+- ``truth.accuracy``: **strict** ``acc = correct / all asked`` overall (group None) and per
+  group, with Wilson intervals; every row's ``detail`` counts ``correct``, ``incorrect``,
+  ``refused`` and ``unparsed``. In the ``persona`` dimension the baseline (no persona) has
+  a row of its own, group ``(baseline)``, which no comparison below includes.
+- ``truth.accuracy.answered``: ``correct / (correct + incorrect)``, the accuracy of the
+  answers given; never what a policy judges for accuracy, beside it to explain it.
+- ``truth.refusal.rate`` and ``truth.unparsed.rate``: refused / all and unparsed / all.
 - ``truth.accuracy.worst_group``: ``min_g acc_g``.
 - ``truth.accuracy.gap``: ``max_g acc_g − min_g acc_g``; p-value of the best against the
   worst group (z test, Fisher when an expected cell < 5) and ``detail["mdg"]``.
 - ``truth.accuracy.gap_to_overall``: ``max_g |acc_g − acc|``.
 - ``truth.accuracy.ratio``: ``min_g acc_g / max_g acc_g``.
-- ``truth.refusal.gap``: ``max_g ref_g − min_g ref_g``, ``ref_g`` the share refused.
+- ``truth.refusal.gap`` and ``truth.unparsed.gap``: ``max_g − min_g`` of those rates
+  (``detail["highest_group"]`` has the most refusals).
 - ``truth.welfare.nsw``: ``(Π_g acc_g)^(1/G)`` over the non-empty groups.
 - ``truth.accuracy.drop_vs_baseline`` (dimension ``persona`` only): for persona p, over
-  the items I_p answered (scored) both by the baseline and by p, with β_i and π_i the
-  baseline's and p's accuracy on item i (0 or 1 with one record each),
+  the items I_p asked both of the baseline and of p, with β_i and π_i the baseline's and
+  p's strict accuracy on item i (0 or 1 with one record each),
   ``drop_p = mean_{i∈I_p} (β_i − π_i) = acc_baseline − acc_p`` on the same items. The
   p-value is the exact McNemar test on the discordant items (b: β_i > π_i, c: β_i < π_i),
-  Holm-adjusted across personas in ``detail["p_adjusted"]``; n = |I_p|.
+  Holm-adjusted across personas in ``detail["p_adjusted"]``; n = |I_p|. Without any
+  baseline record every row is undefined and says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from compliance.domain.records import BASELINE_GROUP
 from compliance.metrics.bootstrap import percentile_interval
 from compliance.metrics.grouped import (
     ProportionTable,
@@ -53,8 +60,12 @@ __all__ = [
     "accuracy_gap",
     "accuracy_gap_to_overall",
     "accuracy_ratio",
+    "answered_accuracy",
     "drop_vs_baseline",
     "refusal_gap",
+    "refusal_rate",
+    "unparsed_gap",
+    "unparsed_rate",
     "welfare_nsw",
     "worst_group",
 ]
@@ -63,34 +74,128 @@ __all__ = [
 @dataclass(frozen=True, eq=False)
 class TruthTables:
     accuracy: ProportionTable
+    answered: ProportionTable
     refusal: ProportionTable
+    unparsed: ProportionTable
+
+    def counts(self, group: int | None) -> Detail:
+        """The four outcome counts of a group (``None``: every known group)."""
+
+        def total(table: ProportionTable) -> int:
+            return int(table.k.sum() if group is None else table.k[group])
+
+        asked = int(self.accuracy.n.sum() if group is None else self.accuracy.n[group])
+        correct, refused = total(self.accuracy), total(self.refusal)
+        unparsed = total(self.unparsed)
+        return {
+            "correct": correct,
+            "incorrect": asked - correct - refused - unparsed,
+            "refused": refused,
+            "unparsed": unparsed,
+        }
 
 
 def truth_tables(ws: Workspace, dimension: str) -> TruthTables:
-    """Accuracy and refusal tables of a dimension (one matrix product, memoized)."""
+    """Strict and answered accuracy, refusal and unparsed tables of a dimension (one matrix
+    product, memoized)."""
 
     def build() -> TruthTables:
         data = objective_data(ws)
         dim = ws.dimension(dimension)
         group = dim.codes[data.rows]
-        acc, ref = proportion_tables(
+        every = data.everything
+        acc, answered, ref, unp = proportion_tables(
             ws,
             NAMESPACE,
             data.unit,
             data.n_units,
             group,
             dim.labels,
-            [(data.correct, data.scored), (data.refused, data.everything)],
+            [
+                (data.correct, every),
+                (data.correct, data.answered),
+                (data.refused, every),
+                (data.unparsed, every),
+            ],
         )
-        return TruthTables(acc, ref)
+        return TruthTables(acc, answered, ref, unp)
 
     return ws.memo(("truth.tables", dimension.strip()), build)
 
 
+def _with_counts(tables: TruthTables, rows: list[MetricResult]) -> list[MetricResult]:
+    """Each row of ``rows`` (overall first, then the groups) with its outcome counts."""
+    return [
+        replace(row, detail={**row.detail, **tables.counts(None if i == 0 else i - 1)})
+        for i, row in enumerate(rows)
+    ]
+
+
+def _baseline_row(ws: Workspace, metric_id: str, dimension: str) -> list[MetricResult]:
+    """The baseline's own row (persona dimension only), when there are baseline records and
+    persona records to compare them with (data without personas, such as BBQ's, has none)."""
+    data = objective_data(ws)
+    if dimension.strip() != "persona" or data.n_baseline == 0 or data.rows.size == 0:
+        return []
+    counts = data.base_outcomes
+    k = {
+        "truth.accuracy": counts["correct"],
+        "truth.accuracy.answered": counts["correct"],
+        "truth.refusal.rate": counts["refused"],
+        "truth.unparsed.rate": counts["unparsed"],
+    }[metric_id]
+    n = (
+        counts["correct"] + counts["incorrect"]
+        if metric_id == "truth.accuracy.answered"
+        else data.n_baseline
+    )
+    low, high = ws.proportion_interval(np.array([float(k)]), np.array([float(n)]))
+    detail: Detail = {"ci_method": ws.proportion_ci, "successes": k, "baseline": "no persona"}
+    if metric_id == "truth.accuracy":
+        detail.update(counts)
+    if n == 0:
+        detail["reason"] = "no records"
+    estimate = k / n if n else None
+    return [
+        make_result(
+            metric_id,
+            dimension,
+            BASELINE_GROUP,
+            estimate,
+            n=n,
+            min_n=ws.min_n,
+            ci=(low[0], high[0]),
+            detail=detail,
+        )
+    ]
+
+
 def accuracy(ws: Workspace, dimension: str) -> list[MetricResult]:
-    """``truth.accuracy``: overall and per-group accuracy (Wilson intervals)."""
-    table = truth_tables(ws, dimension).accuracy
-    return rate_results(ws, "truth.accuracy", dimension, table)
+    """``truth.accuracy``: strict accuracy overall, per group and of the baseline."""
+    tables = truth_tables(ws, dimension)
+    rows = _with_counts(tables, rate_results(ws, "truth.accuracy", dimension, tables.accuracy))
+    return rows + _baseline_row(ws, "truth.accuracy", dimension)
+
+
+def answered_accuracy(ws: Workspace, dimension: str) -> list[MetricResult]:
+    """``truth.accuracy.answered``: correct / (correct + incorrect)."""
+    table = truth_tables(ws, dimension).answered
+    rows = rate_results(ws, "truth.accuracy.answered", dimension, table)
+    return rows + _baseline_row(ws, "truth.accuracy.answered", dimension)
+
+
+def refusal_rate(ws: Workspace, dimension: str) -> list[MetricResult]:
+    """``truth.refusal.rate``: refused / all asked, overall, per group and of the baseline."""
+    table = truth_tables(ws, dimension).refusal
+    rows = rate_results(ws, "truth.refusal.rate", dimension, table)
+    return rows + _baseline_row(ws, "truth.refusal.rate", dimension)
+
+
+def unparsed_rate(ws: Workspace, dimension: str) -> list[MetricResult]:
+    """``truth.unparsed.rate``: unparsed / all asked, overall, per group and of the baseline."""
+    table = truth_tables(ws, dimension).unparsed
+    rows = rate_results(ws, "truth.unparsed.rate", dimension, table)
+    return rows + _baseline_row(ws, "truth.unparsed.rate", dimension)
 
 
 def worst_group(ws: Workspace, dimension: str) -> list[MetricResult]:
@@ -120,7 +225,13 @@ def accuracy_ratio(ws: Workspace, dimension: str) -> list[MetricResult]:
 def refusal_gap(ws: Workspace, dimension: str) -> list[MetricResult]:
     """``truth.refusal.gap``: max − min refusal rate over groups."""
     table = truth_tables(ws, dimension).refusal
-    return [gap_result(ws, "truth.refusal.gap", dimension, table)]
+    return [gap_result(ws, "truth.refusal.gap", dimension, table, higher_is_worse=True)]
+
+
+def unparsed_gap(ws: Workspace, dimension: str) -> list[MetricResult]:
+    """``truth.unparsed.gap``: max − min unparsed rate over groups."""
+    table = truth_tables(ws, dimension).unparsed
+    return [gap_result(ws, "truth.unparsed.gap", dimension, table, higher_is_worse=True)]
 
 
 def welfare_nsw(ws: Workspace, dimension: str) -> list[MetricResult]:
@@ -137,7 +248,7 @@ def drop_vs_baseline(ws: Workspace, dimension: str = "persona") -> list[MetricRe
     data = objective_data(ws)
     dim = ws.dimension("persona")
     n_p = dim.size
-    rows = data.scored & (dim.codes[data.rows] >= 0)
+    rows = dim.codes[data.rows] >= 0
     persona = dim.codes[data.rows][rows]
     cell = data.item[rows] * n_p + persona
     cell_n = np.bincount(cell, minlength=data.n_items * n_p).astype(np.float64)
@@ -183,7 +294,11 @@ def drop_vs_baseline(ws: Workspace, dimension: str = "persona") -> list[MetricRe
             "test": "mcnemar_exact",
         }
         if n == 0:
-            detail["reason"] = "no item answered by both the baseline and the persona"
+            detail["reason"] = (
+                "no baseline records: the items were never asked with no persona"
+                if data.n_baseline == 0
+                else "no item asked both of the baseline and of the persona"
+            )
             estimate = None
         else:
             estimate = float(sum_diff[p] / n)

@@ -61,6 +61,7 @@ def build_view(manifest: ReportManifest, charts: ReportCharts) -> View:
         "scope": manifest.scope,
         "data": _data(manifest),
         "truth": _section(manifest, "A", charts),
+        "examples": [e.model_dump() for e in manifest.examples or []],
         "other_sections": [_section(manifest, s, charts) for s in ("B", "C", "D")],
         "findings": [_finding(f) for f in manifest.findings],
         "trend": _trend(manifest, charts.trend),
@@ -180,6 +181,7 @@ def _dimension(
                 "title": _title(metric),
                 "better": _BETTER[CATALOG[metric].better] if metric in CATALOG else "",
                 "drop": metric == "truth.accuracy.drop_vs_baseline",
+                "outcomes": metric == "truth.accuracy",
                 "rows": [_metric_row(m, alpha) for m in entries],
                 "notes": any(_metric_row(m, alpha)["note"] for m in entries),
             }
@@ -218,7 +220,12 @@ def _metric_row(m: MetricEntry, alpha: float) -> View:
         "p_adjusted": fmt_p(p_adjusted),
         "significant": _below(p_adjusted, alpha),
         "note": note,
+        "outcomes": [m.detail.get(name, "—") for name in OUTCOMES],
     }
+
+
+#: the outcome counts every strict accuracy row carries, in the report's column order
+OUTCOMES = ("correct", "incorrect", "refused", "unparsed")
 
 
 def _finding(f: FindingEntry) -> View:

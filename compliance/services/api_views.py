@@ -130,6 +130,11 @@ class MetricResultOut:
     ci_high: float | None
     n: int
     p_value: float | None
+    outcomes: dict[str, int] | None = None
+    """Strict accuracy rows: how many answers were correct, incorrect, refused, unparsed."""
+
+
+_OUTCOMES = ("correct", "incorrect", "refused", "unparsed")
 
 
 @dataclass(frozen=True)
@@ -330,7 +335,14 @@ def metric_out(m: MetricResult) -> MetricResultOut:
         ci_high=_num(m.ci_high),
         n=m.n,
         p_value=_num(m.p_value),
+        outcomes=_outcomes(m.detail),
     )
+
+
+def _outcomes(detail: dict[str, Any] | None) -> dict[str, int] | None:
+    if not detail or not all(isinstance(detail.get(k), int) for k in _OUTCOMES):
+        return None
+    return {k: int(detail[k]) for k in _OUTCOMES}
 
 
 def audit_out(row: AuditRow) -> AuditOut:

@@ -198,6 +198,7 @@ def _audit(
         runs = select_runs(uow, version.id, request.run_ids)
         context = AuditContext.collect(uow, version, policy, spec, runs)
         columns = uow.records.load_columns([r.id for r in runs])
+        examples = uow.records.answer_examples([r.id for r in runs])
     results = compute_metrics(
         columns, spec, n_boot=spec.bootstrap_resamples, min_n=spec.min_sample_per_group
     )
@@ -216,6 +217,7 @@ def _audit(
         findings=findings,
         verdict=verdict,
         code_version=__version__,
+        examples=examples,
     )
     audit = NewAudit(
         uid=target.audit_uid,

@@ -17,6 +17,7 @@ import numpy as np
 from compliance.clock import isoformat_z
 from compliance.domain.judge import JudgedFinding, Verdict
 from compliance.domain.manifest import (
+    AnswerExample,
     DataSummary,
     FindingEntry,
     Identity,
@@ -141,6 +142,7 @@ def build_manifest(
     findings: Sequence[JudgedFinding],
     verdict: Verdict,
     code_version: str,
+    examples: Sequence[AnswerExample] = (),
 ) -> ReportManifest:
     sections = sorted({CATALOG[r.metric_id].section for r in results if r.n > 0})
     return ReportManifest(
@@ -174,6 +176,7 @@ def build_manifest(
         metrics=[_metric(r) for r in _sorted_results(results)],
         findings=[_finding(f) for f in findings],
         method=_method(context.spec, columns, results),
+        examples=list(examples),
     )
 
 
@@ -210,10 +213,11 @@ def _data(
         scope = not_baseline if dimension != "bbq.category" else np.ones_like(not_baseline)
         unknown[dimension] = str(int(((codes < 0) & scope).sum()))
     objective = columns.task == 0
+    refused = objective & columns.refused & (columns.correct != 1)
+    unparsed = objective & (columns.correct < 0) & ~refused
     excluded = {
-        "unparsed objective answers (counted as unparsed, not wrong)": str(
-            int((objective & (columns.correct < 0)).sum())
-        ),
+        "refused or unparsed objective answers (not correct in the strict accuracy; left "
+        "out of the accuracy of the answers given)": str(int((refused | unparsed).sum())),
         "BBQ records without a single stereotyped option (left out of bias scores)": str(
             int(((columns.bbq_category >= 0) & (columns.bbq_target < 0)).sum())
         ),
@@ -221,8 +225,8 @@ def _data(
     return DataSummary(
         records=str(columns.n),
         baseline_records=str(int(columns.is_baseline.sum())),
-        unparsed_records=str(int((columns.correct < 0).sum() if columns.n else 0)),
-        refused_records=str(int(columns.refused.sum())),
+        unparsed_records=str(int(unparsed.sum())),
+        refused_records=str(int(refused.sum())),
         benchmarks={r.benchmark: r.records for r in context.runs},
         groups=groups,
         unknown_groups=unknown,

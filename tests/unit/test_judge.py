@@ -121,3 +121,39 @@ def test_overall_verdict() -> None:
     assert findings[0].verdict == "fail"
     assert overall_verdict(findings) == "pass"
     assert overall_verdict(judge(policy(RATIO), [])) == "pass"  # not applicable only
+
+
+@dataclass(frozen=True)
+class WithDetail(Result):
+    detail: dict[str, object] | None = None
+
+
+def test_the_baseline_row_is_not_a_group_a_rule_judges() -> None:
+    rule = RuleSpec(
+        id="acc", metric="truth.accuracy", comparison=">=", threshold=0.6, severity="critical"
+    )
+    rows = [
+        Result("truth.accuracy", "persona", "p1", 0.9, 0.85, 0.95),
+        Result("truth.accuracy", "persona", "(baseline)", 0.2, 0.1, 0.3),  # would fail
+    ]
+    (finding,) = judge(policy(rule), rows)
+    assert finding.verdict == "pass" and finding.group == "p1"
+
+
+def test_a_rule_without_results_says_why() -> None:
+    rule = RuleSpec(
+        id="drop",
+        metric="truth.accuracy.drop_vs_baseline",
+        comparison="<=",
+        threshold=0.03,
+        severity="major",
+    )
+    why = "no baseline records: the items were never asked with no persona"
+    rows = [
+        WithDetail("truth.accuracy.drop_vs_baseline", "persona", p, None, None, None, n=0,
+                   status="undefined", detail={"reason": why})
+        for p in ("p1", "p2")
+    ]  # fmt: skip
+    (finding,) = judge(policy(rule), rows)
+    assert finding.verdict == "not_applicable"
+    assert why in finding.reason

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from compliance.domain.manifest import EXAMPLE_CHARS, AnswerExample
+from compliance.domain.records import BASELINE_GROUP, answer_outcome
 from compliance.errors import Conflict
 from compliance.metrics.columns import RecordColumns
-from compliance.storage.tables import EvalRecord
+from compliance.storage.tables import EvalRecord, Persona
 
 __all__ = ["RECORD_COLUMNS", "DuplicateRecordKey", "RecordRow", "RecordStore"]
 
@@ -125,8 +127,71 @@ class RecordStore:
                 return DuplicateRecordKey(row[_SEQ], earlier[key], key)
         raise RuntimeError("a unique violation was reported but no repeated key was found")
 
+    def answer_examples(
+        self, run_ids: Sequence[int], *, per_group: int = 2, limit: int = 60
+    ) -> list[AnswerExample]:
+        """A few objective answers of ``run_ids`` that were not correct and have a raw
+        response: the first ``per_group`` by item id for each persona and outcome, at most
+        ``limit`` (one window query; the same records give the same examples)."""
+        if not run_ids:
+            return []
+        r = EvalRecord
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(r.persona_id, r.correct, r.refused),
+                order_by=(r.item_id, r.run_id, r.seq),
+            )
+            .label("rank")
+        )
+        inner = (
+            select(
+                Persona.name,
+                Persona.is_baseline,
+                r.item_id,
+                r.expected_answer,
+                r.raw_response,
+                r.correct,
+                r.refused,
+                rank,
+            )
+            .join(Persona, Persona.id == r.persona_id)
+            .where(
+                r.run_id.in_(run_ids),
+                r.task_type == "objective",
+                r.raw_response.is_not(None),
+                or_(r.correct.is_(None), r.correct.is_(False)),
+            )
+            .subquery()
+        )
+        query = (
+            select(inner)
+            .where(inner.c.rank <= per_group)
+            .order_by(inner.c.is_baseline.desc(), inner.c.name, inner.c.item_id, inner.c.refused)
+            .limit(limit)
+        )
+        examples = []
+        for name, baseline, item, expected, response, correct, refused, _ in self._session.execute(
+            query
+        ):
+            outcome = answer_outcome(correct, bool(refused))
+            examples.append(
+                AnswerExample(
+                    item_id=item,
+                    persona=BASELINE_GROUP if baseline else name,
+                    outcome=outcome.value,
+                    expected=expected,
+                    response=_cut(str(response)),
+                )
+            )
+        return examples
+
     def load_columns(self, run_ids: Sequence[int]) -> RecordColumns:
         """The records of ``run_ids`` as the metrics engine's columns (one query per run)."""
         from compliance.storage.columns import load_record_columns
 
         return load_record_columns(self._session, run_ids)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"

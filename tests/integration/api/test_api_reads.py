@@ -66,6 +66,12 @@ def test_audits_with_findings_and_metric_results(client: httpx.Client, world: Wo
     assert (
         len(metrics) > 10 and {"metric", "dimension", "group", "estimate", "n"} <= metrics[0].keys()
     )
+    accuracy = [m for m in metrics if m["metric"] == "truth.accuracy"]
+    for row in accuracy:  # the strict accuracy's breakdown: every answer counted once
+        assert set(row["outcomes"]) == {"correct", "incorrect", "refused", "unparsed"}
+        assert sum(row["outcomes"].values()) == row["n"]
+        assert row["estimate"] == pytest.approx(row["outcomes"]["correct"] / row["n"])
+    assert all(m["outcomes"] is None for m in metrics if m["metric"] != "truth.accuracy")
     by_model = get(client, world, "/api/v1/audits", model="pleaser").json()["items"]
     assert [a["model"]["name"] for a in by_model] == ["pleaser"]
     by_policy = get(client, world, "/api/v1/audits", policy="personalization").json()["items"]

@@ -25,7 +25,8 @@ def _accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def _objective(seed: int) -> tuple[RecordColumns, pd.DataFrame, np.ndarray]:
-    """Random objective records of 12 personas with two attributes; unscored rows too."""
+    """Random objective records of 12 personas with two attributes; unscored rows too.
+    Returns every row's features and outcome (1 right, 0 wrong, -1 unscored)."""
     rng = np.random.default_rng(seed)
     n_items, n_personas = int(rng.integers(20, 80)), 12
     item = np.repeat(np.arange(n_items), n_personas)
@@ -47,15 +48,14 @@ def _objective(seed: int) -> tuple[RecordColumns, pd.DataFrame, np.ndarray]:
             "age": (age_of[persona], ("young", "old")),
         },
     )
-    scored = correct >= 0
     features = pd.DataFrame(
         {
             "persona": np.array([f"p{i:02d}" for i in range(n_personas)])[persona],
             "gender": np.array(["female", "male", "nonbinary"])[gender_of[persona]],
             "age": np.array(["young", "old"])[age_of[persona]],
         }
-    )[scored].reset_index(drop=True)
-    return cols, features, correct[scored].astype(np.int64)
+    )
+    return cols, features, correct.astype(np.int64)
 
 
 def _one(cols: RecordColumns, metric_id: str, dimension: str) -> float:
@@ -67,7 +67,9 @@ def _one(cols: RecordColumns, metric_id: str, dimension: str) -> float:
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("dimension", ["persona", "gender", "gender×age"])
 def test_accuracy_family_matches_metricframe(seed: int, dimension: str) -> None:
-    cols, features, y_pred = _objective(seed)
+    """Strict accuracy: an unscored answer is not a right one (y_pred 0 for it)."""
+    cols, features, outcome = _objective(seed)
+    y_pred = (outcome == 1).astype(np.int64)
     sensitive = features[dimension.split("×")]
     frame = MetricFrame(
         metrics=_accuracy,
@@ -95,6 +97,30 @@ def test_accuracy_family_matches_metricframe(seed: int, dimension: str) -> None:
     to_overall = frame.difference(method="to_overall")
     assert abs(_one(cols, "truth.accuracy.gap_to_overall", dimension) - to_overall) < TOL
     assert abs(_one(cols, "truth.accuracy.ratio", dimension) - frame.ratio()) < TOL
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("dimension", ["persona", "gender×age"])
+def test_answered_accuracy_matches_metricframe_on_the_scored_rows(
+    seed: int, dimension: str
+) -> None:
+    cols, features, outcome = _objective(seed)
+    scored = outcome >= 0
+    frame = MetricFrame(
+        metrics=_accuracy,
+        y_true=np.ones(int(scored.sum()), dtype=np.int64),
+        y_pred=outcome[scored],
+        sensitive_features=features[scored].reset_index(drop=True)[dimension.split("×")],
+    )
+    ours = {
+        r.group: r.estimate
+        for r in compute("truth.accuracy.answered", cols, dimension, n_boot=20)
+        if r.status != "undefined"
+    }
+    assert ours.pop(None) == pytest.approx(float(frame.overall), abs=TOL)
+    for key, value in frame.by_group.dropna().items():
+        group = "×".join(key) if isinstance(key, tuple) else key
+        assert abs(ours[group] - float(value)) < TOL
 
 
 def _decisions(seed: int) -> tuple[RecordColumns, np.ndarray, np.ndarray, np.ndarray]:

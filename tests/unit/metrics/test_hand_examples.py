@@ -222,3 +222,72 @@ def test_data_without_personas_gives_undefined_not_errors() -> None:
     assert by_id["truth.accuracy.gap"].status == "undefined"
     assert by_id["truth.accuracy.ratio"].estimate is None
     assert all(r.status == "undefined" for r in results if r.n == 0)
+
+
+def _outcomes() -> RecordColumns:
+    """Four items asked of the baseline and of two personas (attribute g):
+
+    item   baseline   p-steady (g=x)   p-refuser (g=y)
+    q1     right      right            refused
+    q2     right      right            refused ("I cannot", scored wrong by the tool)
+    q3     wrong      wrong            right
+    q4     unparsed   right            unparsed
+    """
+    table = {
+        None: [(True, False), (True, False), (False, False), (None, False)],
+        "p-steady": [(True, False), (True, False), (False, False), (True, False)],
+        "p-refuser": [(None, True), (False, True), (True, False), (None, False)],
+    }
+    rows: list[dict[str, Any]] = []
+    for persona, answers in table.items():
+        for i, (correct, refused) in enumerate(answers, start=1):
+            row: dict[str, Any] = {"item": f"q{i}", "correct": correct, "refused": refused}
+            if persona is not None:
+                row |= {"persona": persona, "attributes": {"g": persona[2]}}
+            rows.append(row)
+    return RecordColumns.from_python(rows)
+
+
+def test_every_answer_has_one_outcome_and_accuracy_is_strict() -> None:
+    cols = _outcomes()
+    acc = _by_group(compute("truth.accuracy", cols, "persona", n_boot=50))
+    counts = ("correct", "incorrect", "refused", "unparsed")
+    assert [acc["p-steady"].detail[c] for c in counts] == [3, 1, 0, 0]
+    assert [acc["p-refuser"].detail[c] for c in counts] == [1, 0, 2, 1]
+    assert acc["p-steady"].estimate == pytest.approx(3 / 4)
+    assert acc["p-refuser"].estimate == pytest.approx(1 / 4)  # correct / all asked
+    assert acc[None].estimate == pytest.approx(4 / 8) and acc[None].n == 8
+    # the baseline has a row of its own, outside the persona comparisons
+    assert acc["(baseline)"].estimate == pytest.approx(2 / 4)
+    assert [acc["(baseline)"].detail[c] for c in counts] == [2, 1, 0, 1]
+    answered = _by_group(compute("truth.accuracy.answered", cols, "persona", n_boot=50))
+    assert answered["p-refuser"].estimate == 1.0 and answered["p-refuser"].n == 1
+    assert answered["(baseline)"].estimate == pytest.approx(2 / 3)
+    refusal = _by_group(compute("truth.refusal.rate", cols, "persona", n_boot=50))
+    assert refusal["p-refuser"].estimate == pytest.approx(2 / 4)
+    assert refusal["p-steady"].estimate == 0.0
+    unparsed = _by_group(compute("truth.unparsed.rate", cols, "persona", n_boot=50))
+    assert unparsed["p-refuser"].estimate == pytest.approx(1 / 4)
+    assert unparsed["(baseline)"].estimate == pytest.approx(1 / 4)
+    (gap,) = compute("truth.accuracy.gap", cols, "persona", n_boot=50)
+    assert gap.estimate == pytest.approx(3 / 4 - 1 / 4)  # the baseline is not compared
+    (refusal_gap,) = compute("truth.refusal.gap", cols, "persona", n_boot=50)
+    assert refusal_gap.estimate == pytest.approx(2 / 4)
+    assert refusal_gap.detail["worst_group"] == "p-refuser"  # the most refusals is worst
+    assert refusal_gap.detail["best_group"] == "p-steady"
+    # drop vs the baseline, strict on both sides: baseline 2/4 right, p-refuser 1/4
+    drop = _by_group(compute("truth.accuracy.drop_vs_baseline", cols, "persona", n_boot=50))
+    assert drop["p-refuser"].estimate == pytest.approx(2 / 4 - 1 / 4)
+    assert drop["p-steady"].estimate == pytest.approx(2 / 4 - 3 / 4)
+    assert drop["p-refuser"].n == 4
+
+
+def test_without_a_baseline_the_drop_says_why() -> None:
+    cols = RecordColumns.from_python(
+        [{"item": "q1", "persona": "p", "attributes": {"g": "x"}, "correct": True}]
+    )
+    (drop,) = compute("truth.accuracy.drop_vs_baseline", cols, "persona", n_boot=20)
+    assert drop.status == "undefined"
+    assert "no baseline records" in str(drop.detail["reason"])
+    acc = _by_group(compute("truth.accuracy", cols, "persona", n_boot=20))
+    assert "(baseline)" not in acc

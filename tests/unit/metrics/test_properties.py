@@ -211,7 +211,8 @@ def test_bounds_and_no_nan(cols: RecordColumns) -> None:
 
 
 def test_zero_denominators_are_undefined_not_nan() -> None:
-    # persona "b" has only unscored answers; nobody refuses; one decision group has no yes
+    # persona "b" has only unscored answers (strict accuracy 0, answered accuracy undefined);
+    # nobody refuses; one decision group has no yes
     cols = RecordColumns.from_python(
         [
             {"item": "q1", "persona": "a", "attributes": {"g": "x"}, "correct": True},
@@ -234,8 +235,10 @@ def test_zero_denominators_are_undefined_not_nan() -> None:
     )
     results = run_dims(cols, ("persona", "g"))
     acc = results[("truth.accuracy", "persona", "b")]
-    assert acc.status == "undefined" and acc.estimate is None and acc.n == 0
-    assert results[("truth.accuracy.gap", "g", None)].status == "undefined"
+    assert acc.estimate == 0.0 and acc.n == 1 and acc.detail["unparsed"] == 1
+    answered = results[("truth.accuracy.answered", "persona", "b")]
+    assert answered.status == "undefined" and answered.estimate is None and answered.n == 0
+    assert results[("truth.accuracy.answered", "g", None)].n == 1
     assert results[("outcome.impact_ratio", "g", "x")].status == "undefined"
     assert results[("outcome.selection_rate", "g", "x")].estimate == 0.0
     assert results[("truth.refusal.gap", "g", None)].estimate == 0.0

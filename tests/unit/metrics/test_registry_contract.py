@@ -1,4 +1,4 @@
-"""The registry's contract: the 26 ids of METRICS.md, the entry points, input encoding."""
+"""The registry's contract: the ids of METRICS.md, the entry points, input encoding."""
 
 from __future__ import annotations
 
@@ -25,7 +25,11 @@ CONTRACT_IDS = (
     "truth.accuracy.gap_to_overall",
     "truth.accuracy.ratio",
     "truth.accuracy.drop_vs_baseline",
+    "truth.accuracy.answered",
+    "truth.refusal.rate",
+    "truth.unparsed.rate",
     "truth.refusal.gap",
+    "truth.unparsed.gap",
     "truth.consistency.unanimity",
     "truth.consistency.all_correct",
     "truth.consistency.flip_rate",
@@ -49,7 +53,7 @@ CONTRACT_IDS = (
 
 
 def test_every_metrics_md_id_is_registered_exactly() -> None:
-    assert len(CONTRACT_IDS) == 26
+    assert len(CONTRACT_IDS) == 30
     assert set(METRIC_IDS) == set(CONTRACT_IDS)
     assert len(METRIC_IDS) == len(set(METRIC_IDS))
     for metric_id in CONTRACT_IDS:
