@@ -1,8 +1,11 @@
-"""PDF: WeasyPrint renders the report deterministically; pages rasterize with pdftoppm."""
+"""PDF: WeasyPrint renders the report deterministically, whatever the clock; pages
+rasterize with pdftoppm."""
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
+import io
 import re
 import shutil
 import subprocess
@@ -10,18 +13,43 @@ import threading
 from pathlib import Path
 
 import pytest
+from fontTools.misc.timeTools import timestampSinceEpoch
+from fontTools.ttLib import TTFont
 
-from compliance.reporting.pdf import render_pdf
+from compliance.reporting.pdf import render_pdf, rendering_stack
+from tests.unit.reporting.conftest import DAYS_LATER, ISSUED, clock_at, embedded_fonts
 
 
 @pytest.fixture(scope="module")
 def pdf(synthetic_html: str) -> bytes:
-    return render_pdf(synthetic_html)
+    """Rendered at the fake issue time, with no SOURCE_DATE_EPOCH."""
+    with clock_at(ISSUED):
+        return render_pdf(synthetic_html)
 
 
-def test_pdf_is_deterministic(pdf: bytes, synthetic_html: str) -> None:
+@pytest.mark.parametrize(
+    "source_date_epoch",
+    [None, str(int(DAYS_LATER) + 86_400)],
+    ids=["no-SOURCE_DATE_EPOCH", "another-SOURCE_DATE_EPOCH"],
+)
+def test_pdf_is_the_same_days_later(
+    pdf: bytes, synthetic_html: str, source_date_epoch: str | None
+) -> None:
     assert pdf.startswith(b"%PDF-")
-    assert render_pdf(synthetic_html) == pdf
+    with clock_at(DAYS_LATER, source_date_epoch):
+        assert render_pdf(synthetic_html) == pdf
+
+
+def test_embedded_fonts_carry_the_manifest_date_whichever_subsetter(pdf: bytes) -> None:
+    """fontTools would write the clock into head.modified, HarfBuzz the original font's
+    dates: both give way to the page's date (the manifest's audited_at)."""
+    fonts = embedded_fonts(pdf)
+    assert len(fonts) >= 2, rendering_stack()
+    audited_at = dt.datetime(2026, 11, 23, 2, 0, 5, tzinfo=dt.UTC)
+    expected = timestampSinceEpoch(audited_at.timestamp())
+    for font in fonts:
+        head = TTFont(io.BytesIO(font), checkChecksums=2)["head"]
+        assert (head.created, head.modified) == (expected, expected)
 
 
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils not installed")
