@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import time
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,24 +13,6 @@ from compliance.reporting.html import IntegrityInfo, render_html
 from tests.unit.reporting.synthetic import synthetic_manifest
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "reporting"
-
-ISSUED = dt.datetime(2026, 11, 23, 2, 0, 9, tzinfo=dt.UTC).timestamp()
-"""The fake time of an issue (the ``integrity`` fixture's issue time)."""
-DAYS_LATER = ISSUED + 3 * 86_400 + 1.5
-"""A fake time of a later re-render: other days, another second (and half second)."""
-
-
-@contextmanager
-def clock_at(seconds: float, source_date_epoch: str | None = None) -> Iterator[None]:
-    """For the block, ``time.time()`` is ``seconds`` and ``SOURCE_DATE_EPOCH`` is
-    ``source_date_epoch`` (unset when None): the two clocks a font writer may read."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(time, "time", lambda: seconds)
-        if source_date_epoch is None:
-            patch.delenv("SOURCE_DATE_EPOCH", raising=False)
-        else:
-            patch.setenv("SOURCE_DATE_EPOCH", source_date_epoch)
-        yield
 
 
 def embedded_fonts(pdf: bytes) -> list[bytes]:

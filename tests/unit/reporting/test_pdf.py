@@ -17,7 +17,8 @@ from fontTools.misc.timeTools import timestampSinceEpoch
 from fontTools.ttLib import TTFont
 
 from compliance.reporting.pdf import render_pdf, rendering_stack
-from tests.unit.reporting.conftest import DAYS_LATER, ISSUED, clock_at, embedded_fonts
+from tests.fake_time import DAYS_LATER, ISSUED, clock_at
+from tests.unit.reporting.conftest import embedded_fonts
 
 
 @pytest.fixture(scope="module")

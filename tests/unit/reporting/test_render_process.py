@@ -12,7 +12,7 @@ import pytest
 from compliance.domain.manifest import ReportManifest
 from compliance.reporting.html import IntegrityInfo
 from compliance.reporting.render import RenderProcess, render_report
-from tests.unit.reporting.conftest import DAYS_LATER, ISSUED, clock_at
+from tests.fake_time import DAYS_LATER, ISSUED, clock_at
 
 
 @pytest.mark.slow
