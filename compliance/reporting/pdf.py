@@ -69,10 +69,12 @@ def render_pdf(html: str) -> bytes:
 
 def rendering_stack() -> dict[str, str]:
     """What the PDF bytes depend on besides the HTML: library versions and the subsetter."""
-    from weasyprint.text.ffi import harfbuzz_subset
+    from weasyprint.pdf import fonts
 
+    # the test WeasyPrint makes (weasyprint/pdf/fonts.py, Font.subset)
+    harfbuzz = bool(fonts.harfbuzz_subset) and fonts.harfbuzz.hb_version_atleast(4, 1, 0)
     stack = {name: _version(name) for name in ("weasyprint", "pydyf", "fonttools")}
-    stack["font_subsetter"] = "fonttools" if harfbuzz_subset is None else "harfbuzz"
+    stack["font_subsetter"] = "harfbuzz" if harfbuzz else "fonttools"
     return stack
 
 

@@ -21,7 +21,15 @@ from compliance.services.audit import AuditRequest, run_audit
 from compliance.services.publish import ReportRenderer, append_checkpoint, rotate_key
 from compliance.services.rerender import first_difference, rerender_report
 from tests.conftest import CliResult
-from tests.fake_time import CHILD_AT, DAYS_LATER, ISSUED, ISSUED_AT, clock_at
+from tests.fake_time import (
+    CHILD_AT,
+    DAYS_LATER,
+    FONTTOOLS_ENV,
+    ISSUED,
+    ISSUED_AT,
+    clock_at,
+    use_fonttools_subsetter,
+)
 from tests.integration.conftest import STAND_IN_PDF, html_and_stand_in_pdf
 
 Cli = Callable[..., CliResult]
@@ -43,11 +51,15 @@ def issue(app: App, model: str, renderer: ReportRenderer | None = None) -> str:
 @pytest.mark.slow
 @pytest.mark.usefixtures("loaded")
 def test_a_report_renders_again_byte_for_byte_days_later_in_another_process(
-    app: App, settings: Settings
+    app: App, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Fonts subset by fontTools here and in the children, whatever the machine has: the
+    subsetter that writes the clock into them (tests/unit/reporting/test_pdf.py checks the
+    machine's own)."""
+    use_fonttools_subsetter(monkeypatch)
     with clock_at(ISSUED):  # the real renderer, this process, no SOURCE_DATE_EPOCH
         report_id = issue(app, "steady")
-    env = {**os.environ, "COMPLIANCE_HOME": str(settings.home)}
+    env = {**os.environ, "COMPLIANCE_HOME": str(settings.home), FONTTOOLS_ENV: "1"}
     env["COMPLIANCE_DATABASE_URL"] = settings.resolved_database_url
     for source_date_epoch in (None, str(int(DAYS_LATER) + 86_400)):
         env.pop("SOURCE_DATE_EPOCH", None)
@@ -65,6 +77,7 @@ def test_a_report_renders_again_byte_for_byte_days_later_in_another_process(
         assert child.returncode == 0, (source_date_epoch, child.stdout, child.stderr)
         result = json.loads(child.stdout)
         assert result["equal"] is True and result["report_id"] == report_id
+        assert result["rendering_stack"]["font_subsetter"] == "fonttools"
         assert {kind: a["first_difference"] for kind, a in result["artifacts"].items()} == {
             "manifest": None,
             "html": None,
