@@ -18,7 +18,12 @@ from compliance.domain.manifest import ReportManifest
 from compliance.reporting.html import IntegrityInfo
 from compliance.services import rerender
 from compliance.services.audit import AuditRequest, run_audit
-from compliance.services.publish import ReportRenderer, append_checkpoint, rotate_key
+from compliance.services.publish import (
+    ReportRenderer,
+    append_checkpoint,
+    ledger_entry_json,
+    rotate_key,
+)
 from compliance.services.rerender import first_difference, rerender_report
 from tests.conftest import CliResult
 from tests.fake_time import (
@@ -31,6 +36,7 @@ from tests.fake_time import (
     use_fonttools_subsetter,
 )
 from tests.integration.conftest import STAND_IN_PDF, html_and_stand_in_pdf
+from tests.integration.test_reports import _prepare_then_checkpoint
 
 Cli = Callable[..., CliResult]
 
@@ -100,6 +106,10 @@ def test_the_integrity_printed_is_the_one_issued_with(app: App) -> None:
     append_checkpoint(app.uow_factory, lambda: ISSUED_AT, app.signing_key_path)
     rotate_key(app.uow_factory, lambda: ISSUED_AT, app.signing_key_path)
     second = issue(app, "pleaser", recording)
+    assert _prepare_then_checkpoint(app, recording) == 5  # rendered as seq 5, stored as 6
+    with app.uow_factory() as uow:
+        third = str(ledger_entry_json(uow.ledger.entries(kind="report")[-1])["report_id"])
+    assert len(issued_with) == 4  # one rendering was not stored
     again: dict[str, IntegrityInfo] = {}
 
     def recording_again(manifest: ReportManifest, integrity: IntegrityInfo) -> tuple[bytes, bytes]:
@@ -107,12 +117,13 @@ def test_the_integrity_printed_is_the_one_issued_with(app: App) -> None:
         again[manifest.report.id] = integrity
         return html_and_stand_in_pdf(manifest, integrity)
 
-    for report_id in (first, second):
+    for report_id in (first, second, third):
         result = rerender_report(app.uow_factory, report_id, renderer=recording_again)
         assert result.equal, result.artifacts
-    assert again == issued_with
+    assert again == {report_id: issued_with[report_id] for report_id in (first, second, third)}
     assert again[first].key_id != again[second].key_id
     assert again[second].ledger_seq == 4 and again[first].prev_hash is None
+    assert again[third].ledger_seq == 6
 
 
 @pytest.mark.usefixtures("loaded")
