@@ -11,6 +11,7 @@ from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
 from compliance.cli.usage import command_group
+from compliance.errors import ComplianceError, InputError
 from compliance.reporting.verify import main_verify
 from compliance.services.publish import append_checkpoint, rotate_key
 from compliance.services.report_views import (
@@ -19,8 +20,9 @@ from compliance.services.report_views import (
     list_reports,
     show_report,
 )
+from compliance.services.rerender import Rerendering, rerender_report
 
-app = command_group("Issued audit reports: list, show, diff, export, verify.")
+app = command_group("Issued audit reports: list, show, diff, export, verify, rerender.")
 ledger_app = command_group("The signed, append-only report ledger.")
 
 
@@ -115,6 +117,83 @@ def verify(ctx: typer.Context) -> None:
     """Check an exported bundle offline: PATH [--pin SEQ:HASH] [--key FINGERPRINT] [--json].
     Exit 0 intact, 1 altered, removed or reordered, 2 malformed input."""
     raise typer.Exit(main_verify(list(ctx.args)))
+
+
+@app.command("rerender")
+def rerender(
+    report_id: Annotated[str, typer.Argument(metavar="REPORT", help="rep_...")],
+    check: Annotated[
+        bool, typer.Option("--check", help="compare with the stored artifacts (exit 0 or 1)")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="directory to write the new HTML and PDF to")
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Render a report's stored manifest again. With --check: exit 0 when the manifest, HTML
+    and PDF equal the stored bytes, 1 when one differs (named, with the first differing
+    byte offset), 2 when it cannot be checked (unknown report, bad option)."""
+    try:
+        if not check and out is None:
+            raise InputError(
+                "nothing to do", hint="pass --check to compare, or --out DIR to write the files"
+            )
+        result = rerender_report(get_app().uow_factory, report_id)
+        written = [] if out is None else _write_rerendered(result, out)
+    except ComplianceError as exc:
+        exc.exit_code = 2  # 1 means "differs"
+        raise
+    if json_:
+        emit_json(
+            {
+                "report_id": result.report_id,
+                "version": result.version,
+                "equal": result.equal,
+                "artifacts": result.artifacts,
+                "rendering_stack": result.rendering_stack,
+                "written": [str(p) for p in written],
+            }
+        )
+    else:
+        _print_rerendering(result, written)
+    if check and not result.equal:
+        raise typer.Exit(1)
+
+
+def _write_rerendered(result: Rerendering, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for kind in ("html", "pdf"):
+        path = out / f"{result.report_id}-v{result.version}.rerendered.{kind}"
+        path.write_bytes(result.contents[kind])
+        paths.append(path)
+    return paths
+
+
+def _print_rerendering(result: Rerendering, written: list[Path]) -> None:
+    stack = ", ".join(f"{name} {value}" for name, value in result.rendering_stack.items())
+    if result.equal:
+        out_console.print(
+            f"{result.report_id} v{result.version}: the manifest, HTML and PDF rendered again "
+            f"equal the stored bytes ({stack})",
+            markup=False,
+        )
+    else:
+        out_console.print(
+            f"{result.report_id} v{result.version}: {' and '.join(result.differing)} "
+            f"differ from the stored bytes ({stack})",
+            markup=False,
+        )
+    for kind, c in result.artifacts.items():
+        line = (
+            "equal"
+            if c.equal
+            else f"differs at byte {c.first_difference} (stored {c.stored_size:,} bytes, "
+            f"rendered again {c.rendered_size:,})"
+        )
+        out_console.print(f"  {kind:<8} {line}", markup=False)
+    for path in written:
+        out_console.print(f"wrote {path}", markup=False)
 
 
 @ledger_app.command("checkpoint")

@@ -3,7 +3,10 @@
 Promises:
 
 - the page is a function of the manifest (and of the optional :class:`IntegrityInfo`) only:
-  no database, no clock, no network; the same inputs give the same bytes;
+  no database, no clock, no network; the same inputs give the same bytes. "The same
+  manifest" means equal content, whatever the order its dicts were built in: the page is
+  rendered from the manifest parsed back from its canonical JSON (keys sorted), so a
+  manifest built by an audit and the stored one read back give the same page;
 - it is self-contained: the CSS is inlined and the charts are inline SVG, so the HTML
   artifact (whose sha256 the ledger signs) renders the same anywhere, and WeasyPrint needs
   no base URL;
@@ -20,13 +23,14 @@ Templates and CSS are the top-level ``reports/`` directory
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from compliance.domain.manifest import ReportManifest, manifest_sha256
+from compliance.domain.manifest import ReportManifest, canonical_bytes
 from compliance.paths import bundled_dir
 from compliance.reporting._view import build_view, verdict_view
 from compliance.reporting.charts import report_charts
@@ -69,6 +73,9 @@ class IntegrityInfo:
 
 def render_html(manifest: ReportManifest, *, integrity: IntegrityInfo | None = None) -> str:
     """The report page of ``manifest``; ``integrity`` None prints "not yet issued"."""
+    canonical = canonical_bytes(manifest)
+    # dicts in canonical order, as in the stored manifest (see the module docstring)
+    manifest = ReportManifest.model_validate_json(canonical)
     charts = report_charts(manifest)
     view = build_view(manifest, charts)
     identity = manifest.identity
@@ -80,7 +87,7 @@ def render_html(manifest: ReportManifest, *, integrity: IntegrityInfo | None = N
         "view": view,
         "charts": charts,
         "integrity": integrity,
-        "manifest_sha256": manifest_sha256(manifest),
+        "manifest_sha256": hashlib.sha256(canonical).hexdigest(),
         "issued_at": integrity.issued_at if integrity else None,
         "report_label": f"report v{report.version}" if report else "draft (not issued)",
         "title": f"Audit report: {identity.model.name} {identity.model.version}",

@@ -5,7 +5,9 @@ PDF of :func:`~compliance.reporting.pdf.render_pdf`. :class:`RenderProcess` give
 bytes from one long-lived child process: charts and WeasyPrint are pure Python and hold
 the interpreter for seconds per report, so a process with other work (the nightly
 scheduler's next model) renders there and keeps its own threads running. The child gets
-the manifest as its canonical JSON, which parses back to an equal manifest.
+the manifest as its canonical JSON, which parses back to an equal manifest; the bytes are
+the same in either process whatever their clocks say (``render_html`` renders the
+canonical form of the manifest, ``render_pdf`` reads no clock).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,20 @@ from tests.bbq_files import bbq_audit_manifest
 from tests.unit.reporting.synthetic import synthetic_manifest
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "reporting"
+
+
+def embedded_fonts(pdf: bytes) -> list[bytes]:
+    """The font programs embedded in ``pdf`` (its sfnt streams, inflated)."""
+    fonts = []
+    for match in re.finditer(rb"\d+ 0 obj\n<<(.*?)>>\nstream\n", pdf, re.S):
+        length = re.search(rb"/Length (\d+)", match.group(1))
+        assert length is not None
+        data = pdf[match.end() : match.end() + int(length.group(1))]
+        if b"/FlateDecode" in match.group(1):
+            data = zlib.decompress(data)
+        if data[:4] in (b"\x00\x01\x00\x00", b"OTTO", b"true"):
+            fonts.append(data)
+    return fonts
 
 
 def load(name: str) -> ReportManifest:

@@ -153,6 +153,20 @@ def test_deterministic_and_unique_ids(synthetic: ReportManifest, synthetic_html:
     assert len(ids) == len(set(ids))
 
 
+def test_the_order_dicts_were_built_in_does_not_show(
+    truth_manifest: ReportManifest, html_of: dict[str, str]
+) -> None:
+    """An audit builds the manifest's dicts in its own order; the stored manifest reads
+    back in canonical (sorted) order: both are the same manifest and the same page."""
+    data = truth_manifest.data
+    assert len(data.excluded) >= 2
+    reordered = truth_manifest.model_copy(
+        update={"data": data.model_copy(update={"excluded": dict(reversed(data.excluded.items()))})}
+    )
+    assert list(reordered.data.excluded) != list(data.excluded) and reordered == truth_manifest
+    assert render_html(reordered) == html_of["truth_manifest"]
+
+
 def test_reporting_imports_no_storage_or_frameworks() -> None:
     code = (
         "import sys\n"

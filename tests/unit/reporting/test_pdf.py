@@ -1,8 +1,11 @@
-"""PDF: WeasyPrint renders the report deterministically; pages rasterize with pdftoppm."""
+"""PDF: WeasyPrint renders the report deterministically, whatever the clock; pages
+rasterize with pdftoppm."""
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
+import io
 import re
 import shutil
 import subprocess
@@ -10,18 +13,59 @@ import threading
 from pathlib import Path
 
 import pytest
+from fontTools.misc.timeTools import timestampSinceEpoch
+from fontTools.ttLib import TTFont
 
-from compliance.reporting.pdf import render_pdf
+from compliance.reporting.pdf import render_pdf, rendering_stack
+from tests.fake_time import DAYS_LATER, ISSUED, clock_at, use_fonttools_subsetter
+from tests.unit.reporting.conftest import embedded_fonts
+
+AUDITED_AT = dt.datetime(2026, 11, 23, 2, 0, 5, tzinfo=dt.UTC)  # the synthetic manifest's
 
 
 @pytest.fixture(scope="module")
 def pdf(synthetic_html: str) -> bytes:
-    return render_pdf(synthetic_html)
+    """Rendered at the fake issue time, with no SOURCE_DATE_EPOCH, by the subsetter the
+    machine has (HarfBuzz where libharfbuzz-subset is installed, else fontTools)."""
+    with clock_at(ISSUED):
+        return render_pdf(synthetic_html)
 
 
-def test_pdf_is_deterministic(pdf: bytes, synthetic_html: str) -> None:
+def test_pdf_is_the_same_days_later(pdf: bytes, synthetic_html: str) -> None:
     assert pdf.startswith(b"%PDF-")
-    assert render_pdf(synthetic_html) == pdf
+    with clock_at(DAYS_LATER, str(int(DAYS_LATER))):
+        assert render_pdf(synthetic_html) == pdf
+
+
+def test_embedded_fonts_carry_the_manifest_date(pdf: bytes) -> None:
+    """fontTools would write the clock into head.modified, HarfBuzz keep the original
+    font's dates: both give way to the page's date (the manifest's audited_at)."""
+    assert_font_dates(pdf, AUDITED_AT)
+
+
+def test_fonttools_subsets_carry_no_clock(
+    synthetic_html: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path that wrote the clock into the fonts, taken whatever the machine has: the
+    same bytes days later, with SOURCE_DATE_EPOCH unset (fontTools reads time.time()) and
+    set to another day (fontTools reads it first)."""
+    use_fonttools_subsetter(monkeypatch)
+    assert rendering_stack()["font_subsetter"] == "fonttools"
+    with clock_at(ISSUED):
+        issued = render_pdf(synthetic_html)
+    assert_font_dates(issued, AUDITED_AT)
+    for source_date_epoch in (None, str(int(DAYS_LATER) + 86_400)):
+        with clock_at(DAYS_LATER, source_date_epoch):
+            assert render_pdf(synthetic_html) == issued, source_date_epoch
+
+
+def assert_font_dates(pdf: bytes, moment: dt.datetime) -> None:
+    fonts = embedded_fonts(pdf)
+    assert len(fonts) >= 2, rendering_stack()
+    expected = timestampSinceEpoch(moment.timestamp())
+    for font in fonts:
+        head = TTFont(io.BytesIO(font), checkChecksums=2)["head"]  # checksums checked
+        assert (head.created, head.modified) == (expected, expected)
 
 
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils not installed")

@@ -1,5 +1,5 @@
 """A report rendered in a child process: the same HTML and PDF bytes as in this process,
-and a child that died is replaced."""
+whatever either's clock says, and a child that died is replaced."""
 
 from __future__ import annotations
 
@@ -12,13 +12,17 @@ import pytest
 from compliance.domain.manifest import ReportManifest
 from compliance.reporting.html import IntegrityInfo
 from compliance.reporting.render import RenderProcess, render_report
+from tests.fake_time import DAYS_LATER, ISSUED, clock_at
 
 
 @pytest.mark.slow
 def test_the_child_renders_the_same_bytes_and_is_replaced_when_it_dies(
-    truth_manifest: ReportManifest, integrity: IntegrityInfo
+    truth_manifest: ReportManifest, integrity: IntegrityInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    here = render_report(truth_manifest, integrity)
+    with clock_at(ISSUED):  # no SOURCE_DATE_EPOCH here
+        here = render_report(truth_manifest, integrity)
+    # the children inherit another clock, days later (spawned after this)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(DAYS_LATER)))
     renderer = RenderProcess()
     try:
         assert renderer(truth_manifest, integrity) == here
