@@ -97,7 +97,14 @@ def check(name: Annotated[str, typer.Argument()], json_: JsonFlag = False) -> No
         return
     out_console.print(f"{name}: {report['new_units']} new unit(s) to pull", markup=False)
     for unit in report["units"]:
-        out_console.print(f"  {unit['unit']}: {unit['records']} records", markup=False)
+        if unit["prompts"] is not None:
+            out_console.print(
+                f"  {unit['unit']}: a pull would ask {unit['prompts']:,} prompts "
+                "(replies already in the source's cache are not asked again)",
+                markup=False,
+            )
+        else:
+            out_console.print(f"  {unit['unit']}: {unit['records']:,} records", markup=False)
 
 
 def pull(

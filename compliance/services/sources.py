@@ -18,6 +18,7 @@ from compliance.clock import Clock, isoformat_z
 from compliance.errors import ComplianceError, ConfigError, InputError, NotFound
 from compliance.services.ingest import IngestRequest, IngestResult, ingest_records
 from compliance.services.registry import require_version
+from compliance.sources.baseline import resolve_baseline
 from compliance.sources.config import SOURCE_KINDS, parse_source_config
 from compliance.sources.pulling import plan_pull
 from compliance.storage.tables import Source
@@ -114,17 +115,22 @@ def show_source(uow_factory: UnitOfWorkFactory, name: str) -> SourceView:
 
 
 def test_source(uow_factory: UnitOfWorkFactory, name: str, *, cache_dir: Path) -> dict[str, Any]:
-    """Connect and count what a pull would bring, writing nothing."""
+    """Connect and count what a pull would bring, writing nothing: per unit, its
+    ``records`` (read and checked as a pull would, the baseline included), or for a probe
+    the ``prompts`` a pull asks (replies in the source's cache are not asked again)."""
     with uow_factory() as uow:
         source = _get(uow, name)
         kind = source.kind
         config = parse_source_config(kind, source.config)
         cursor = source.cursor
     units = plan_pull(name, config, cursor, cache_dir=cache_dir)
-    report = []
-    for unit in units:  # a probe is not run by a test: it would pay for every prompt
-        count = sum(1 for _ in unit.records()) if kind != "probe" else None
-        report.append({"unit": unit.label, "records": count})
+    report: list[dict[str, Any]] = []
+    for unit in units:
+        if unit.prompts is not None:  # a probe is not run by a test: it would pay per prompt
+            report.append({"unit": unit.label, "records": None, "prompts": unit.prompts})
+            continue
+        records = resolve_baseline(unit.records(), config.baseline_persona, file=unit.label)
+        report.append({"unit": unit.label, "records": sum(1 for _ in records), "prompts": None})
     return {"source": name, "kind": kind, "new_units": len(units), "units": report}
 
 
@@ -164,6 +170,7 @@ def pull_sources(
                 request = IngestRequest(
                     model=model_name, version=version, origin=unit.origin, format=unit.fmt,
                     benchmark=unit.benchmark, file=unit.label, source_id=source_id,
+                    baseline_persona=config.baseline_persona,
                 )  # fmt: skip
                 batches = None if probing else _batches(f"{name}: {unit.label}", on_progress)
                 outcome.runs.append(

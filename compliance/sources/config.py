@@ -7,6 +7,10 @@ mistake, as one :class:`ConfigError` line naming the field::
 
     source config (http): field 'max_retries' = -1: must be at least 0
 
+Every kind also takes ``baseline_persona`` (the persona id whose records are the
+baseline; :mod:`compliance.sources.baseline`) and ``refusal_patterns`` (regular
+expressions added to the refusal classifier; :mod:`compliance.sources.refusals`).
+
 Secrets never appear in a configuration: a token or an API key is given as the *name* of
 the environment variable that holds it (``token_env: "RESULTS_API_TOKEN"``) and read with
 :func:`secret_from_env` when the source runs.
@@ -31,6 +35,7 @@ from pydantic import (
 )
 
 from compliance.errors import ConfigError
+from compliance.sources.refusals import compile_patterns
 
 __all__ = [
     "SOURCE_KINDS",
@@ -65,7 +70,28 @@ class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class FilesSourceConfig(_Base):
+class _SourceBase(_Base):
+    """The fields every kind has: which persona is the baseline, and extra refusals."""
+
+    baseline_persona: Name | None = Field(
+        default=None,
+        description="the persona id whose records are the baseline (no persona); default: "
+        "the one persona without attributes, if any (compliance/sources/baseline.py)",
+    )
+    refusal_patterns: list[str] = Field(
+        default_factory=list,
+        description="extra regular expressions marking a reply as a refusal, added to the "
+        "built-in set (compliance/sources/refusals.py)",
+    )
+
+    @field_validator("refusal_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        compile_patterns(patterns)
+        return patterns
+
+
+class FilesSourceConfig(_SourceBase):
     """Local result files in one of the formats ``compliance ingest`` reads."""
 
     kind: Literal["files"] = "files"
@@ -84,7 +110,7 @@ class FilesSourceConfig(_Base):
         return self
 
 
-class HttpSourceConfig(_Base):
+class HttpSourceConfig(_SourceBase):
     """Canonical records from an HTTP(S) JSON endpoint with cursor pagination."""
 
     kind: Literal["http"] = "http"
@@ -116,7 +142,7 @@ class HttpSourceConfig(_Base):
         return headers
 
 
-class LmEvalSourceConfig(_Base):
+class LmEvalSourceConfig(_SourceBase):
     """lm-evaluation-harness ``--log_samples`` files (``samples_<task>_<timestamp>.jsonl``)."""
 
     kind: Literal["lm-eval"] = "lm-eval"
@@ -156,7 +182,7 @@ def _system_only() -> list[ProbeVariant]:
     return ["system"]
 
 
-class InspectSourceConfig(_Base):
+class InspectSourceConfig(_SourceBase):
     """Inspect AI eval logs: ``.eval`` (zip) and ``.json``."""
 
     kind: Literal["inspect"] = "inspect"
@@ -179,7 +205,7 @@ class InspectSourceConfig(_Base):
     )
 
 
-class ProbeSourceConfig(_Base):
+class ProbeSourceConfig(_SourceBase):
     """A live probe of an OpenAI-compatible chat endpoint with a suite x a persona set."""
 
     kind: Literal["probe"] = "probe"
