@@ -19,6 +19,7 @@ the environment variable that holds it (``token_env: "RESULTS_API_TOKEN"``) and 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 SOURCE_KINDS = ("files", "http", "lm-eval", "inspect", "probe")
+_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 EnvName = Annotated[
     str,
@@ -161,8 +163,9 @@ class LmEvalSourceConfig(_SourceBase):
     persona_field: FieldPath | None = Field(
         default="doc.persona", description="path of the persona's attributes (an object)"
     )
-    persona_id_field: FieldPath | None = Field(
-        default="doc.persona_id", description="path of the persona id"
+    persona_id_field: FieldPath | list[FieldPath] | None = Field(
+        default_factory=lambda: ["doc.persona_id", "doc.persona.id"],
+        description="path of the persona id, or paths tried in order",
     )
 
 
@@ -193,16 +196,45 @@ class InspectSourceConfig(_SourceBase):
     item_id_key: Name | None = Field(
         default=None, description="metadata key of the item id; default the sample id"
     )
-    persona_key: Name | None = Field(
-        default="persona", description="metadata key of the persona (an object or an id)"
+    persona_field: FieldPath | None = Field(
+        default="metadata.persona",
+        description="path in the sample of the persona's attributes (an object, or null)",
     )
-    persona_id_key: Name = Field(default="id", description="the id's key in the persona object")
+    persona_id_field: FieldPath | list[FieldPath] | None = Field(
+        default_factory=lambda: ["metadata.persona_id", "metadata.persona.id"],
+        description="path in the sample of the persona id, or paths tried in order",
+    )
     correct_values: list[ScoreValue] = Field(
         default_factory=_correct_values, description="score values meaning correct"
     )
     incorrect_values: list[ScoreValue] = Field(
         default_factory=_incorrect_values, description="score values meaning incorrect"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_persona_keys(cls, data: Any) -> Any:
+        """``persona_key`` / ``persona_id_key`` (metadata keys) are the older names:
+        ``persona_key: K, persona_id_key: I`` is ``persona_field: metadata.K,
+        persona_id_field: metadata.K.I`` (configs stored before keep their meaning)."""
+        if not isinstance(data, dict) or not {"persona_key", "persona_id_key"} & set(data):
+            return data
+        if {"persona_field", "persona_id_field"} & set(data):
+            raise ValueError(
+                "persona_key and persona_id_key are the older names of persona_field and "
+                "persona_id_field: give the new ones only"
+            )
+        data = dict(data)
+        key, id_key = data.pop("persona_key", "persona"), data.pop("persona_id_key", "id")
+        for name, value in (("persona_key", key), ("persona_id_key", id_key)):
+            if value is not None and not (isinstance(value, str) and _KEY.match(value)):
+                raise ValueError(f"{name} must be a metadata key (letters, digits, _ and -)")
+        if key is None:
+            data["persona_field"], data["persona_id_field"] = None, None
+        else:
+            data["persona_field"] = f"metadata.{key}"
+            data["persona_id_field"] = f"metadata.{key}.{id_key or 'id'}"
+        return data
 
 
 class ProbeSourceConfig(_SourceBase):
