@@ -80,8 +80,10 @@ class _State:
         self.anonymous_line: int | None = None  # first record with no persona_id
         self.named_line: int | None = None
         self.personas: dict[str, None] = {}  # seen persona ids, in order (for errors)
+        self.seen_any = False
 
     def resolve(self, line: int, record: EvaluationRecord) -> EvaluationRecord:
+        self.seen_any = True
         persona = record.persona_id
         if persona is None:
             if self.anonymous_line is None:
@@ -140,8 +142,8 @@ class _State:
         )
 
     def finish(self) -> None:
-        if self.named is None or self.named_line is not None:
-            return
+        if self.named is None or self.named_line is not None or not self.seen_any:
+            return  # no records at all: the ingest says so itself
         seen = list(self.personas)
         shown = ", ".join(f"'{p}'" for p in seen[:_SHOWN]) + (", ..." if len(seen) > _SHOWN else "")
         raise InputError(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from compliance.bootstrap import App
 from compliance.storage.tables import EvalRecord, EvaluationRun, Persona
@@ -40,8 +40,8 @@ def per_persona(app: App, fmt: str, benchmark: str) -> dict[str, tuple[int, int,
             select(
                 Persona.name,
                 func.count(),
-                func.sum(func.cast(EvalRecord.correct, EvalRecord.id.type)),
-                func.sum(func.cast(EvalRecord.refused, EvalRecord.id.type)),
+                func.sum(case((EvalRecord.correct.is_(True), 1), else_=0)),
+                func.sum(case((EvalRecord.refused.is_(True), 1), else_=0)),
             )
             .join(Persona, Persona.id == EvalRecord.persona_id)
             .join(EvaluationRun, EvaluationRun.id == EvalRecord.run_id)

@@ -103,3 +103,4 @@ def test_a_named_baseline_that_never_appears_is_an_error() -> None:
 
 def test_an_empty_stream_is_left_to_the_ingest() -> None:
     assert _resolve([]) == []
+    assert _resolve([], named="baseline") == []  # "holds no records" is the ingest's line
