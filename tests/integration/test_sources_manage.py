@@ -15,8 +15,9 @@ from sqlalchemy import select
 from compliance.bootstrap import App
 from compliance.cli import progress as progress_module
 from compliance.sources.probe_suite import build_prompts, load_personas, load_suite
-from compliance.storage.tables import EvaluationRun, Source
+from compliance.storage.tables import EvalRecord, EvaluationRun, Persona, Source
 from tests.conftest import CliResult, table_counts
+from tests.integration.sources.fake_chat import FakeChat, serve_chat
 from tests.integration.test_ingest import records, write_jsonl
 from tests.integration.test_pull import add, pull
 
@@ -195,3 +196,38 @@ def test_progress_lines_are_lines_of_their_own(monkeypatch: pytest.MonkeyPatch) 
     assert lines[1].startswith("event=progress task='nightly: a.jsonl' records=10 elapsed_s=")
     assert lines[2].startswith("event=progress task='live' records=5 total=132 elapsed_s=")
     assert all(line.endswith("\n") for line in lines) and len(lines) == 3
+
+
+@pytest.mark.usefixtures("registered")
+def test_a_probe_pull_applies_the_sources_refusal_patterns(
+    cli: Cli, app: App, tmp_path: Path
+) -> None:
+    """The skewed persona's short answers are "I do not know that one." (scored wrong, not a
+    refusal by the built-in set); the source's own pattern makes them refused, the score
+    kept."""
+    full = load_suite("facts-short-40")
+    small = full.model_copy(update={"items": full.items[:10]})
+    suite_file = tmp_path / "suite.json"
+    suite_file.write_text(small.model_dump_json(), encoding="utf-8")
+    personas = load_personas("core-10")
+    chat = FakeChat(suite=small, personas=personas, skew_item=lambda item: True)
+    config = {
+        "suite": str(suite_file),
+        "personas": "core-10",
+        "model": "m",
+        "refusal_patterns": [r"\bdo not know that one\b"],
+    }
+    with serve_chat(chat) as url:
+        assert add(cli, "live", "probe", {**config, "base_url": url}).code == 0
+        code, outcomes = pull(cli)
+    assert code == 0, outcomes
+    skewed = {p.id for p in personas.personas if p.attributes.get("age_band") == "65+"}
+    with app.uow_factory() as uow:
+        rows = uow.session.execute(
+            select(Persona.name, EvalRecord.correct, EvalRecord.refused).join(
+                Persona, Persona.id == EvalRecord.persona_id
+            )
+        ).all()
+    refused = {(name, correct) for name, correct, was_refused in rows if was_refused}
+    assert refused == {(f"{p}/system", False) for p in skewed}
+    assert sum(1 for *_, was_refused in rows if was_refused) == 10 * len(skewed)
