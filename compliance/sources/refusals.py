@@ -222,11 +222,11 @@ def _opening(sentences: list[str]) -> tuple[str, str] | None:
 
 
 def _built_in(text: str) -> bool:
-    opening = text[:_OPENING_CHARS]
-    folded = opening.translate(_QUOTES).casefold()
+    head = text[:_OPENING_CHARS]
+    folded = head.translate(_QUOTES).casefold()
     if not any(word in folded for word in _TRIGGERS):  # the cheap test: most replies answer
         return False
-    sentences = [s for s in _SENTENCE_END.split(normalize(opening)) if s]
+    sentences = [s for s in _SENTENCE_END.split(normalize(head)) if s]
     opening = _opening(sentences)
     if opening is None:
         return False
