@@ -216,7 +216,9 @@ class InspectSourceConfig(_SourceBase):
     def _older_persona_keys(cls, data: Any) -> Any:
         """``persona_key`` / ``persona_id_key`` (metadata keys) are the older names:
         ``persona_key: K, persona_id_key: I`` is ``persona_field: metadata.K,
-        persona_id_field: metadata.K.I`` (configs stored before keep their meaning)."""
+        persona_id_field: metadata.K.I`` (configs stored before keep their meaning). Their
+        old defaults (``persona``, ``id``), which every config stored before carries, are
+        the new defaults, which read the same logs and also ``metadata.persona_id``."""
         if not isinstance(data, dict) or not {"persona_key", "persona_id_key"} & set(data):
             return data
         if {"persona_field", "persona_id_field"} & set(data):
@@ -229,6 +231,8 @@ class InspectSourceConfig(_SourceBase):
         for name, value in (("persona_key", key), ("persona_id_key", id_key)):
             if value is not None and not (isinstance(value, str) and _KEY.match(value)):
                 raise ValueError(f"{name} must be a metadata key (letters, digits, _ and -)")
+        if (key, id_key) == ("persona", "id"):
+            return data  # the old defaults: the new ones read what they read, and more
         if key is None:
             data["persona_field"], data["persona_id_field"] = None, None
         else:

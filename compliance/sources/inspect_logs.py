@@ -39,7 +39,8 @@ Mapping, per sample (one record per sample and epoch):
   No id and no attributes is the baseline; an id with null attributes is a persona
   without attributes, which the ingest takes as the baseline when it is the only one (or
   names with ``baseline_persona``). The older keys ``persona_key``/``persona_id_key``
-  still read (``metadata.<persona_key>.<persona_id_key>``);
+  still read (``metadata.<persona_key>.<persona_id_key>``; their old defaults are the new
+  defaults, so configs stored before read the new layout too);
 - ``benchmark``: the task name.
 
 Samples that ended in an error have no answer and yield no record.

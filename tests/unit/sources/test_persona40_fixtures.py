@@ -156,16 +156,11 @@ def test_inspect_json_log() -> None:
     assert len(outcomes(records)["refused"]) == 5
 
 
-def test_the_older_inspect_keys_still_map_the_new_log() -> None:
-    """A config stored before (persona_key/persona_id_key) keeps its meaning: the persona
-    object's ``id``; these logs keep the id beside it, so it is named as missing."""
-    config = parse_source_config(
-        "inspect", {"path": str(JSON), "persona_key": "persona", "persona_id_key": "id"}
-    )
+def test_a_config_stored_with_the_older_inspect_keys_reads_the_new_log() -> None:
+    """Configs stored before carry ``persona_key: persona, persona_id_key: id``: they read
+    logs that keep the id beside the persona object too."""
+    stored = {"path": str(JSON), "item_id_key": "item_id", "persona_key": "persona"}
+    config = parse_source_config("inspect", {**stored, "persona_id_key": "id"})
     assert isinstance(config, InspectSourceConfig)
-    assert (config.persona_field, config.persona_id_field) == (
-        "metadata.persona",
-        "metadata.persona.id",
-    )
-    with pytest.raises(Exception, match="is missing but the sample has persona attributes"):
-        list(read_inspect_log(JSON, config))
+    records = ingested(enumerate(read_inspect_log(JSON, config), 1), JSON)
+    check_personas(records)

@@ -169,15 +169,16 @@ def test_persona_paths_of_lm_eval_and_inspect() -> None:
 
 
 def test_the_older_inspect_persona_keys_keep_their_meaning() -> None:
-    """Configs stored before carry persona_key/persona_id_key (dumped with their defaults)."""
+    """Configs stored before carry persona_key/persona_id_key (dumped with their defaults,
+    which become the new defaults); other values map to the paths they meant."""
     stored = {"path": "logs", "persona_key": "persona", "persona_id_key": "id"}
     config = parse_source_config("inspect", stored)
     assert isinstance(config, InspectSourceConfig)
-    assert (config.persona_field, config.persona_id_field) == (
-        "metadata.persona",
-        "metadata.persona.id",
-    )
+    assert config == parse_source_config("inspect", {"path": "logs"})
     assert "persona_key" not in config.model_dump()
+    custom = parse_source_config("inspect", {"path": "logs", "persona_key": "who"})
+    assert isinstance(custom, InspectSourceConfig)
+    assert (custom.persona_field, custom.persona_id_field) == ("metadata.who", "metadata.who.id")
     none = parse_source_config("inspect", {"path": "logs", "persona_key": None})
     assert isinstance(none, InspectSourceConfig)
     assert (none.persona_field, none.persona_id_field) == (None, None)
