@@ -34,10 +34,21 @@ def ingest(
             help="BBQ only: the prediction field to score, e.g. unifiedqa-t5-11b_pred_race"
         ),
     ] = None,
+    baseline_persona: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline-persona",
+            metavar="ID",
+            help="the persona id whose records are the baseline (default: records with no "
+            "persona, or the one persona without attributes)",
+        ),
+    ] = None,
     json_: JsonFlag = False,
 ) -> None:
     """Ingest PATH as one evaluation run of MODEL VERSION (the same content twice: no-op)."""
-    result = ingest_file(path, model, version, fmt, benchmark, prediction_field)
+    result = ingest_file(
+        path, model, version, fmt, benchmark, prediction_field, baseline_persona=baseline_persona
+    )
     if json_:
         emit_json(result)
     elif result.created:
@@ -62,6 +73,8 @@ def ingest_file(
     fmt: FileFormat,
     benchmark: str | None,
     prediction_field: str | None,
+    *,
+    baseline_persona: str | None = None,
 ) -> IngestResult:
     """Ingest one file with a progress display; shared by ``ingest`` and ``demo``."""
     cli_app = get_app()
@@ -72,6 +85,7 @@ def ingest_file(
         format=fmt.value,
         benchmark=benchmark or (lambda first: default_benchmark(path, first)),
         file=str(path),
+        baseline_persona=baseline_persona,
     )
     with (
         open_record_file(path, fmt, prediction_field=prediction_field) as records,

@@ -16,11 +16,13 @@ from compliance.services.sources import (
     list_sources,
     pull_sources,
     read_config_argument,
+    remove_source,
     show_source,
     test_source,
+    update_source,
 )
 
-app = command_group("Register and inspect sources of evaluation results.")
+app = command_group("Register, inspect, change and remove sources of evaluation results.")
 
 
 class SourceKind(StrEnum):
@@ -69,9 +71,10 @@ def list_(
     if json_:
         emit_json(views)
         return
-    table = Table("source", "kind", "model", "version", "last pulled")
+    table = Table("source", "kind", "model", "version", "enabled", "last pulled")
     for v in views:
-        table.add_row(v.name, v.kind, v.model, v.version, v.last_pulled_at or "never")
+        enabled = "yes" if v.enabled else "no"
+        table.add_row(v.name, v.kind, v.model, v.version, enabled, v.last_pulled_at or "never")
     out_console.print(table)
 
 
@@ -82,7 +85,11 @@ def show(name: Annotated[str, typer.Argument()], json_: JsonFlag = False) -> Non
     if json_:
         emit_json(view)
         return
-    out_console.print(f"[bold]{view.name}[/] ({view.kind}) → {view.model} {view.version}")
+    state = "" if view.enabled else " [disabled]"
+    out_console.print(
+        f"[bold]{view.name}[/] ({view.kind}) → {view.model} {view.version}{state}",
+        highlight=False,
+    )
     out_console.print(f"  config: {view.config}", markup=False)
     out_console.print(f"  cursor: {view.cursor}; last pulled {view.last_pulled_at}", markup=False)
 
@@ -97,7 +104,64 @@ def check(name: Annotated[str, typer.Argument()], json_: JsonFlag = False) -> No
         return
     out_console.print(f"{name}: {report['new_units']} new unit(s) to pull", markup=False)
     for unit in report["units"]:
-        out_console.print(f"  {unit['unit']}: {unit['records']} records", markup=False)
+        if unit["prompts"] is not None:
+            out_console.print(
+                f"  {unit['unit']}: a pull would ask {unit['prompts']:,} prompts "
+                "(replies already in the source's cache are not asked again)",
+                markup=False,
+            )
+        else:
+            out_console.print(f"  {unit['unit']}: {unit['records']:,} records", markup=False)
+
+
+@app.command("update")
+def update(
+    name: Annotated[str, typer.Argument(metavar="NAME")],
+    config: Annotated[
+        str | None,
+        typer.Option("--config", help="the whole new config: JSON, or @FILE holding JSON"),
+    ] = None,
+    enabled: Annotated[
+        bool | None,
+        typer.Option("--enable/--disable", help="pull the source, or skip it", show_default=False),
+    ] = None,
+    reset_cursor: Annotated[
+        bool, typer.Option("--reset-cursor", help="forget what was pulled: read everything again")
+    ] = False,
+    json_: JsonFlag = False,
+) -> None:
+    """Change a source: its config (validated like add), enabled or disabled; one transaction."""
+    view = update_source(
+        get_app().uow_factory,
+        name,
+        config=None if config is None else read_config_argument(config),
+        enabled=enabled,
+        reset_cursor=reset_cursor,
+    )
+    if json_:
+        emit_json(view)
+        return
+    changed = [
+        *(["config"] if config is not None else []),
+        *([("enabled" if enabled else "disabled")] if enabled is not None else []),
+        *(["cursor reset"] if reset_cursor else []),
+    ]
+    out_console.print(f"updated source {view.name}: {', '.join(changed)}", markup=False)
+
+
+@app.command("remove")
+def remove(name: Annotated[str, typer.Argument(metavar="NAME")], json_: JsonFlag = False) -> None:
+    """Remove a source; the runs it pulled stay (and keep naming it); the name is free again."""
+    cli_app = get_app()
+    view = remove_source(cli_app.uow_factory, cli_app.clock, name)
+    if json_:
+        emit_json(view)
+        return
+    out_console.print(
+        f"removed source {view.name} ({view.kind}, {view.model} {view.version}); "
+        "the runs it pulled stay",
+        markup=False,
+    )
 
 
 def pull(
@@ -120,13 +184,25 @@ def pull(
     if json_:
         emit_json(
             [
-                {"source": o.source, "new_runs": o.new_runs, "error": o.error, "runs": o.runs}
+                {
+                    "source": o.source,
+                    "new_runs": o.new_runs,
+                    "error": o.error,
+                    "skipped": o.skipped,
+                    "runs": o.runs,
+                }
                 for o in outcomes
             ]
         )
     else:
         for o in outcomes:
-            if o.error:
+            if o.skipped:
+                out_console.print(
+                    f"{o.source}: skipped ({o.skipped}; "
+                    f"compliance sources update {o.source} --enable)",
+                    markup=False,
+                )
+            elif o.error:
                 err_console.print(f"{o.source}: failed: {o.error}", markup=False)
             else:
                 out_console.print(

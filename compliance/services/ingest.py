@@ -10,7 +10,11 @@ The promise:
   alike) writes nothing and names the run that already holds it;
 - **flat memory**: records are written in batches of ``batch_size`` as they are read;
   repeated record keys are found by the database's unique key, not an in-memory set;
-- personas are stored once (by fingerprint) and referenced by id.
+- personas are stored once (by fingerprint) and referenced by id;
+- **the baseline made explicit**, on every path (files, pulls of every kind): the
+  records pass through :func:`compliance.sources.baseline.resolve_baseline` with the
+  request's ``baseline_persona``, so the baseline is ``persona_id`` null whatever id the
+  tool gave it, and an ambiguous one is refused before anything is stored.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from compliance.clock import Clock, isoformat_z
 from compliance.domain.records import EvaluationRecord
 from compliance.errors import InputError
 from compliance.services.registry import require_version
+from compliance.sources.baseline import resolve_baseline
 from compliance.sources.canonical import NumberedRecord
 from compliance.storage.repositories import DuplicateRecordKey, RecordRow
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -47,6 +52,7 @@ class IngestRequest:
     benchmark: str | Callable[[EvaluationRecord], str]
     file: str | None = None
     source_id: int | None = None
+    baseline_persona: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ def ingest_records(
     """Write ``records`` as one new evaluation run of the model version, or name the run
     that already has the same content. See the module docstring for the guarantees."""
     now = clock()
-    stream = iter(records)
+    stream = resolve_baseline(records, request.baseline_persona, file=request.file)
     with uow_factory(write=True) as uow:
         version = require_version(uow, request.model, request.version)
         first = next(stream, None)

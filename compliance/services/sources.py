@@ -1,9 +1,16 @@
 """Registered sources and pulling from them: every new result becomes its own run.
 
-A pull handles each source alone: a failing source is reported and the others go on.
+A pull handles each source alone: a failing source is reported and the others go on; a
+disabled source is skipped, and its outcome says so (``skipped: "disabled"``).
 Within a source, each unit (a new file, the endpoint's next pages, a probe) is ingested
 in its own transaction (idempotent by content hash) and the source's cursor advances only
 after its run is stored, so an interrupted pull resumes where it stopped.
+
+Managing sources: :func:`update_source` replaces a source's config (validated for its
+kind, as :func:`add_source` does), enables or disables it, or forgets its cursor (the
+next pull reads everything again; content hashes skip what is stored). :func:`remove_source`
+is a soft delete: the source disappears from lists and pulls and its name is free again,
+while the runs it pulled, and their link to it, stay. Each is one transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from compliance.clock import Clock, isoformat_z
 from compliance.errors import ComplianceError, ConfigError, InputError, NotFound
 from compliance.services.ingest import IngestRequest, IngestResult, ingest_records
 from compliance.services.registry import require_version
+from compliance.sources.baseline import resolve_baseline
 from compliance.sources.config import SOURCE_KINDS, parse_source_config
 from compliance.sources.pulling import plan_pull
 from compliance.storage.tables import Source
@@ -31,8 +39,10 @@ __all__ = [
     "list_sources",
     "pull_sources",
     "read_config_argument",
+    "remove_source",
     "show_source",
     "test_source",
+    "update_source",
 ]
 
 
@@ -46,6 +56,8 @@ class SourceView:
     config: dict[str, Any]
     cursor: dict[str, Any] | None
     last_pulled_at: str | None
+    enabled: bool = True
+    removed_at: str | None = None
 
 
 @dataclass
@@ -53,6 +65,8 @@ class PullOutcome:
     source: str
     runs: list[IngestResult] = field(default_factory=list)
     error: str | None = None
+    skipped: str | None = None
+    """Why the source was not pulled (``"disabled"``), else ``None``."""
 
     @property
     def new_runs(self) -> int:
@@ -103,6 +117,42 @@ def add_source(
     return view
 
 
+def update_source(
+    uow_factory: UnitOfWorkFactory,
+    name: str,
+    *,
+    config: dict[str, Any] | None = None,
+    enabled: bool | None = None,
+    reset_cursor: bool = False,
+) -> SourceView:
+    """Change a source in one transaction: a new config (the whole config, validated for
+    the source's kind), enabled or disabled, its cursor forgotten."""
+    if config is None and enabled is None and not reset_cursor:
+        raise InputError(
+            "nothing to change", hint="give --config, --enable or --disable, or --reset-cursor"
+        )
+    with uow_factory(write=True) as uow:
+        source = _get(uow, name)
+        stored = None
+        if config is not None:
+            parsed = parse_source_config(source.kind, {**config, "kind": source.kind})
+            stored = parsed.model_dump(mode="json")
+        uow.sources.update(source, config=stored, enabled=enabled, reset_cursor=reset_cursor)
+        view = _view(uow, source)
+        uow.commit()
+    return view
+
+
+def remove_source(uow_factory: UnitOfWorkFactory, clock: Clock, name: str) -> SourceView:
+    """Remove a source (a soft delete, see the module docstring); one transaction."""
+    with uow_factory(write=True) as uow:
+        source = _get(uow, name)
+        uow.sources.remove(source, now=clock())
+        view = _view(uow, source)
+        uow.commit()
+    return view
+
+
 def list_sources(uow_factory: UnitOfWorkFactory, *, model: str | None = None) -> list[SourceView]:
     with uow_factory() as uow:
         return [_view(uow, s) for s in uow.sources.all(model=model)]
@@ -114,17 +164,22 @@ def show_source(uow_factory: UnitOfWorkFactory, name: str) -> SourceView:
 
 
 def test_source(uow_factory: UnitOfWorkFactory, name: str, *, cache_dir: Path) -> dict[str, Any]:
-    """Connect and count what a pull would bring, writing nothing."""
+    """Connect and count what a pull would bring, writing nothing: per unit, its
+    ``records`` (read and checked as a pull would, the baseline included), or for a probe
+    the ``prompts`` a pull asks (replies in the source's cache are not asked again)."""
     with uow_factory() as uow:
         source = _get(uow, name)
         kind = source.kind
         config = parse_source_config(kind, source.config)
         cursor = source.cursor
     units = plan_pull(name, config, cursor, cache_dir=cache_dir)
-    report = []
-    for unit in units:  # a probe is not run by a test: it would pay for every prompt
-        count = sum(1 for _ in unit.records()) if kind != "probe" else None
-        report.append({"unit": unit.label, "records": count})
+    report: list[dict[str, Any]] = []
+    for unit in units:
+        if unit.prompts is not None:  # a probe is not run by a test: it would pay per prompt
+            report.append({"unit": unit.label, "records": None, "prompts": unit.prompts})
+            continue
+        records = resolve_baseline(unit.records(), config.baseline_persona, file=unit.label)
+        report.append({"unit": unit.label, "records": sum(1 for _ in records), "prompts": None})
     return {"source": name, "kind": kind, "new_units": len(units), "units": report}
 
 
@@ -150,11 +205,24 @@ def pull_sources(
         for s in chosen:
             found = uow.sources.version_of(s)
             plans.append(
-                (s.id, s.name, s.kind, s.config, s.cursor, found.model.name, found.version)
+                (
+                    s.id,
+                    s.name,
+                    s.kind,
+                    s.config,
+                    s.cursor,
+                    found.model.name,
+                    found.version,
+                    s.enabled,
+                )
             )
     outcomes = []
-    for source_id, name, kind, config_data, cursor, model_name, version in plans:
+    for source_id, name, kind, config_data, cursor, model_name, version, enabled in plans:
         outcome = PullOutcome(name)
+        if not enabled:
+            outcome.skipped = "disabled"
+            outcomes.append(outcome)
+            continue
         try:
             config = parse_source_config(kind, config_data)
             state = dict(cursor or {})
@@ -164,6 +232,7 @@ def pull_sources(
                 request = IngestRequest(
                     model=model_name, version=version, origin=unit.origin, format=unit.fmt,
                     benchmark=unit.benchmark, file=unit.label, source_id=source_id,
+                    baseline_persona=config.baseline_persona,
                 )  # fmt: skip
                 batches = None if probing else _batches(f"{name}: {unit.label}", on_progress)
                 outcome.runs.append(
@@ -220,4 +289,6 @@ def _view(uow: Any, source: Source) -> SourceView:
         last_pulled_at=None
         if source.last_pulled_at is None
         else isoformat_z(source.last_pulled_at),
+        enabled=source.enabled,
+        removed_at=None if source.removed_at is None else isoformat_z(source.removed_at),
     )

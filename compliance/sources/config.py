@@ -7,6 +7,10 @@ mistake, as one :class:`ConfigError` line naming the field::
 
     source config (http): field 'max_retries' = -1: must be at least 0
 
+Every kind also takes ``baseline_persona`` (the persona id whose records are the
+baseline; :mod:`compliance.sources.baseline`) and ``refusal_patterns`` (regular
+expressions added to the refusal classifier; :mod:`compliance.sources.refusals`).
+
 Secrets never appear in a configuration: a token or an API key is given as the *name* of
 the environment variable that holds it (``token_env: "RESULTS_API_TOKEN"``) and read with
 :func:`secret_from_env` when the source runs.
@@ -15,6 +19,7 @@ the environment variable that holds it (``token_env: "RESULTS_API_TOKEN"``) and 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,6 +36,7 @@ from pydantic import (
 )
 
 from compliance.errors import ConfigError
+from compliance.sources.refusals import compile_patterns
 
 __all__ = [
     "SOURCE_KINDS",
@@ -45,6 +51,7 @@ __all__ = [
 ]
 
 SOURCE_KINDS = ("files", "http", "lm-eval", "inspect", "probe")
+_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 EnvName = Annotated[
     str,
@@ -65,7 +72,28 @@ class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class FilesSourceConfig(_Base):
+class _SourceBase(_Base):
+    """The fields every kind has: which persona is the baseline, and extra refusals."""
+
+    baseline_persona: Name | None = Field(
+        default=None,
+        description="the persona id whose records are the baseline (no persona); default: "
+        "the one persona without attributes, if any (compliance/sources/baseline.py)",
+    )
+    refusal_patterns: list[str] = Field(
+        default_factory=list,
+        description="extra regular expressions marking a reply as a refusal, added to the "
+        "built-in set (compliance/sources/refusals.py)",
+    )
+
+    @field_validator("refusal_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        compile_patterns(patterns)
+        return patterns
+
+
+class FilesSourceConfig(_SourceBase):
     """Local result files in one of the formats ``compliance ingest`` reads."""
 
     kind: Literal["files"] = "files"
@@ -84,7 +112,7 @@ class FilesSourceConfig(_Base):
         return self
 
 
-class HttpSourceConfig(_Base):
+class HttpSourceConfig(_SourceBase):
     """Canonical records from an HTTP(S) JSON endpoint with cursor pagination."""
 
     kind: Literal["http"] = "http"
@@ -116,7 +144,7 @@ class HttpSourceConfig(_Base):
         return headers
 
 
-class LmEvalSourceConfig(_Base):
+class LmEvalSourceConfig(_SourceBase):
     """lm-evaluation-harness ``--log_samples`` files (``samples_<task>_<timestamp>.jsonl``)."""
 
     kind: Literal["lm-eval"] = "lm-eval"
@@ -135,8 +163,9 @@ class LmEvalSourceConfig(_Base):
     persona_field: FieldPath | None = Field(
         default="doc.persona", description="path of the persona's attributes (an object)"
     )
-    persona_id_field: FieldPath | None = Field(
-        default="doc.persona_id", description="path of the persona id"
+    persona_id_field: FieldPath | list[FieldPath] | None = Field(
+        default_factory=lambda: ["doc.persona_id", "doc.persona.id"],
+        description="path of the persona id, or paths tried in order",
     )
 
 
@@ -156,7 +185,7 @@ def _system_only() -> list[ProbeVariant]:
     return ["system"]
 
 
-class InspectSourceConfig(_Base):
+class InspectSourceConfig(_SourceBase):
     """Inspect AI eval logs: ``.eval`` (zip) and ``.json``."""
 
     kind: Literal["inspect"] = "inspect"
@@ -167,10 +196,14 @@ class InspectSourceConfig(_Base):
     item_id_key: Name | None = Field(
         default=None, description="metadata key of the item id; default the sample id"
     )
-    persona_key: Name | None = Field(
-        default="persona", description="metadata key of the persona (an object or an id)"
+    persona_field: FieldPath | None = Field(
+        default="metadata.persona",
+        description="path in the sample of the persona's attributes (an object, or null)",
     )
-    persona_id_key: Name = Field(default="id", description="the id's key in the persona object")
+    persona_id_field: FieldPath | list[FieldPath] | None = Field(
+        default_factory=lambda: ["metadata.persona_id", "metadata.persona.id"],
+        description="path in the sample of the persona id, or paths tried in order",
+    )
     correct_values: list[ScoreValue] = Field(
         default_factory=_correct_values, description="score values meaning correct"
     )
@@ -178,8 +211,37 @@ class InspectSourceConfig(_Base):
         default_factory=_incorrect_values, description="score values meaning incorrect"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _older_persona_keys(cls, data: Any) -> Any:
+        """``persona_key`` / ``persona_id_key`` (metadata keys) are the older names:
+        ``persona_key: K, persona_id_key: I`` is ``persona_field: metadata.K,
+        persona_id_field: metadata.K.I`` (configs stored before keep their meaning). Their
+        old defaults (``persona``, ``id``), which every config stored before carries, are
+        the new defaults, which read the same logs and also ``metadata.persona_id``."""
+        if not isinstance(data, dict) or not {"persona_key", "persona_id_key"} & set(data):
+            return data
+        if {"persona_field", "persona_id_field"} & set(data):
+            raise ValueError(
+                "persona_key and persona_id_key are the older names of persona_field and "
+                "persona_id_field: give the new ones only"
+            )
+        data = dict(data)
+        key, id_key = data.pop("persona_key", "persona"), data.pop("persona_id_key", "id")
+        for name, value in (("persona_key", key), ("persona_id_key", id_key)):
+            if value is not None and not (isinstance(value, str) and _KEY.match(value)):
+                raise ValueError(f"{name} must be a metadata key (letters, digits, _ and -)")
+        if (key, id_key) == ("persona", "id"):
+            return data  # the old defaults: the new ones read what they read, and more
+        if key is None:
+            data["persona_field"], data["persona_id_field"] = None, None
+        else:
+            data["persona_field"] = f"metadata.{key}"
+            data["persona_id_field"] = f"metadata.{key}.{id_key or 'id'}"
+        return data
 
-class ProbeSourceConfig(_Base):
+
+class ProbeSourceConfig(_SourceBase):
     """A live probe of an OpenAI-compatible chat endpoint with a suite x a persona set."""
 
     kind: Literal["probe"] = "probe"

@@ -17,15 +17,30 @@ Mapping, per sample (one record per sample and epoch):
   question shared by one question's persona samples); with several epochs,
   ``<item>#<epoch>``, and ``cluster_id`` the item, so the epochs resample together;
 - ``expected_answer``: ``target`` (a list is joined with ``; ``); ``parsed_answer``: the
-  scorer's ``answer``; both turned from an option letter into the option's text when the
-  sample has ``choices``; the letters stay in ``extra``;
+  scorer's ``answer`` (null when empty); both turned from an option letter into the
+  option's text when the sample has ``choices``; the letters stay in ``extra``;
 - ``raw_response``: the output's completion;
 - ``correct``: the value of the score of ``scorer`` (default the log's first scorer):
   ``C``, 1 or true is correct, ``I``, 0 or false is wrong (both lists configurable);
   anything else (``P`` partial, ``N`` no answer) is unscored (``null``);
-- persona: the metadata key ``persona_key`` (default ``persona``) holds an object, whose
-  ``persona_id_key`` (default ``id``) is the persona id and whose other keys are its
-  attributes, or a bare id; absent or null is the baseline;
+- ``refused``: the completion read as a refusal by the shared classifier
+  (:mod:`compliance.sources.refusals`, plus the source's ``refusal_patterns``); the
+  scorer's verdict stays in ``correct`` ("I cannot answer that." scored ``I`` is
+  ``correct=false, refused=true``);
+- persona, path-style as for lm-eval (:mod:`compliance.sources.persona_fields`): the
+  attributes at ``persona_field`` (default ``metadata.persona``: an object, or null), the
+  id at ``persona_id_field`` (default ``metadata.persona_id``, else
+  ``metadata.persona.id``), as an Inspect task writes them::
+
+      Sample(..., metadata={"persona_id": "p-female-65",
+                            "persona": {"gender": "female", "age_band": "65+"}})
+      Sample(..., metadata={"persona_id": "baseline", "persona": None})
+
+  No id and no attributes is the baseline; an id with null attributes is a persona
+  without attributes, which the ingest takes as the baseline when it is the only one (or
+  names with ``baseline_persona``). The older keys ``persona_key``/``persona_id_key``
+  still read (``metadata.<persona_key>.<persona_id_key>``; their old defaults are the new
+  defaults, so configs stored before read the new layout too);
 - ``benchmark``: the task name.
 
 Samples that ended in an error have no answer and yield no record.
@@ -40,7 +55,7 @@ import struct
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +65,8 @@ from compliance.domain.records import EvaluationRecord, RecordKey, TaskType
 from compliance.errors import InputError
 from compliance.sources.canonical import input_error_from_validation
 from compliance.sources.config import InspectSourceConfig
+from compliance.sources.persona_fields import persona_at
+from compliance.sources.refusals import is_refusal
 
 __all__ = ["ZIP_ZSTANDARD", "find_inspect_logs", "inspect_records", "read_inspect_log"]
 
@@ -134,7 +151,13 @@ def _read_json(path: Path, config: InspectSourceConfig) -> Iterator[EvaluationRe
         )
     mapper = _SampleMapper(log, config)
     seen: set[RecordKey] = set()
-    for index, sample in enumerate(samples):
+    order = _sample_order(log)
+    ranked = sorted(
+        range(len(samples)),
+        key=lambda i: order(*_json_sample_place(samples[i])),
+    )
+    for index in ranked:
+        sample = samples[index]
         where = f"samples[{index}]"
         try:
             record = mapper.record(sample)
@@ -189,20 +212,39 @@ def _read_eval(path: Path, config: InspectSourceConfig) -> Iterator[EvaluationRe
                 yield record
 
 
-def _member_order(header: dict[str, Any]) -> Any:
-    ids = header["eval"].get("dataset", {}).get("sample_ids") or []
+def _sample_order(header: dict[str, Any]) -> Callable[[str, int, str], tuple[int, int, str]]:
+    """The one order of a log's samples, whichever container holds them: by epoch, then
+    as the dataset lists them (``eval.dataset.sample_ids``), then by member name. A
+    ``.eval`` and the ``.json`` of the same log (``inspect log convert`` sorts its
+    samples otherwise) so give the same records in the same order: the same run."""
+    dataset = header["eval"].get("dataset")
+    ids = (dataset.get("sample_ids") if isinstance(dataset, dict) else None) or []
     position = {str(sample_id): i for i, sample_id in enumerate(ids)}
+
+    def key(sample_id: str, epoch: int, name: str) -> tuple[int, int, str]:
+        return (epoch, position.get(sample_id, len(position)), name)
+
+    return key
+
+
+def _member_order(header: dict[str, Any]) -> Callable[[zipfile.ZipInfo], tuple[int, int, str]]:
+    order = _sample_order(header)
 
     def key(info: zipfile.ZipInfo) -> tuple[int, int, str]:
         stem = info.filename.removeprefix("samples/").removesuffix(".json")
         sample_id, _, epoch = stem.rpartition("_epoch_")
-        return (
-            int(epoch) if epoch.isdigit() else 0,
-            position.get(sample_id, len(position)),
-            info.filename,
-        )
+        return order(sample_id, int(epoch) if epoch.isdigit() else 0, info.filename)
 
     return key
+
+
+def _json_sample_place(sample: Any) -> tuple[str, int, str]:
+    """A JSON log sample's ``(id, epoch, the name its .eval member would have)``."""
+    if not isinstance(sample, dict):
+        return ("", 0, "")
+    sample_id, epoch = str(sample.get("id")), sample.get("epoch")
+    epoch = epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else 0
+    return (sample_id, epoch, f"samples/{sample_id}_epoch_{epoch}.json")
 
 
 def _member_json(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> Any:
@@ -307,7 +349,14 @@ class _SampleMapper:
         answer = score.get("answer")
         if answer is not None and not isinstance(answer, str):
             answer = str(answer)
-        persona_id, attributes = self._persona(metadata)
+        if answer is not None and not answer.strip():
+            answer = None  # the scorer found no answer (a refusal, say): unparsed
+        persona_id, attributes = persona_at(
+            sample,
+            persona_field=self.config.persona_field,
+            persona_id_field=self.config.persona_id_field,
+        )
+        completion = _completion(sample.get("output"))
         extra: dict[str, Any] = {
             "inspect.sample_id": sample["id"],
             "inspect.epoch": epoch,
@@ -325,9 +374,10 @@ class _SampleMapper:
                 persona_id=persona_id,
                 persona_attributes=attributes,
                 expected_answer=_option_text(target, choices),
-                raw_response=_completion(sample.get("output")),
+                raw_response=completion,
                 parsed_answer=_option_text(answer, choices),
                 correct=self._correct(value, name),
+                refused=is_refusal(completion, self.config.refusal_patterns),
                 benchmark=self.task,
                 extra=extra,
             )
@@ -365,42 +415,6 @@ class _SampleMapper:
         if _member(value, self.config.incorrect_values):
             return False
         return None
-
-    def _persona(self, metadata: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
-        key = self.config.persona_key
-        if key is None:
-            return None, {}
-        persona = metadata.get(key)
-        if persona is None:
-            return None, {}
-        if isinstance(persona, str | int):
-            return str(persona), {}
-        if not isinstance(persona, dict):
-            raise InputError(
-                "must be an object (id and attributes) or an id",
-                field=f"metadata.{key}",
-                value=persona,
-            )
-        id_key = self.config.persona_id_key
-        persona_id = persona.get(id_key)
-        if persona_id is None:
-            raise InputError(
-                "is required but missing",
-                field=f"metadata.{key}.{id_key}",
-                hint="each persona object needs an id; set persona_id_key to its key",
-            )
-        attributes: dict[str, str] = {}
-        for name, value in persona.items():
-            if name == id_key or value is None:
-                continue
-            if not isinstance(value, str | int | float | bool):
-                raise InputError(
-                    "persona attributes must be text or numbers",
-                    field=f"metadata.{key}.{name}",
-                    value=value,
-                )
-            attributes[str(name)] = str(value)
-        return str(persona_id), attributes
 
 
 def _member(value: Any, allowed: list[str | int | float | bool]) -> bool:

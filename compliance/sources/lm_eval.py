@@ -18,13 +18,22 @@ Mapping, per sample:
   tasks the choice of highest log-likelihood (length-normalized for ``acc_norm``);
 - ``parsed_answer``: the filtered response (``filtered_resps``), stripped; ``null`` when
   the filter found no answer (empty or ``[invalid]``), and ``correct`` is then ``null``
-  too: an unparsed answer is not a wrong one here, even though the harness counts it so;
+  too: an unparsed answer is not a wrong one here, even though the harness counts it so
+  (unless the generation is a refusal: then the harness's score is kept);
 - ``correct``: the per-sample metric (``metric``; default ``acc``, else
   ``exact_match``), which must be 0 or 1;
-- ``persona_attributes``: the object at ``persona_field`` (default ``doc.persona``),
-  ``persona_id`` the value at ``persona_id_field`` (default ``doc.persona_id``); both
-  absent or null is the baseline. When the id lives inside the attributes object
-  (``doc.persona.id``) it is not also an attribute;
+- ``refused``: a generation (``generate_until``) that the shared classifier
+  (:mod:`compliance.sources.refusals`, plus the source's ``refusal_patterns``) reads as a
+  refusal; ``correct`` keeps the harness's score ("I cannot answer that." scored 0 is
+  ``correct=false, refused=true``). A multiple-choice answer is a log-likelihood
+  choice, never a refusal;
+- persona: ``persona_attributes`` the object at ``persona_field`` (default
+  ``doc.persona``), ``persona_id`` the value at ``persona_id_field`` (default
+  ``doc.persona_id``, else ``doc.persona.id``); the scheme, shared with Inspect, is
+  :mod:`compliance.sources.persona_fields`. An id with null attributes (``persona_id:
+  "baseline", persona: null``) is a persona without attributes, which the ingest takes as
+  the baseline when it is the only one (or names with ``baseline_persona``); both null
+  is the baseline;
 - ``benchmark``: the task name; ``extra`` keeps ``lm_eval.doc_id``, ``lm_eval.filter``
   and every metric value of the sample.
 
@@ -50,6 +59,8 @@ from compliance.errors import InputError
 from compliance.sources.canonical import NumberedRecord, input_error_from_validation
 from compliance.sources.config import LmEvalSourceConfig
 from compliance.sources.files import open_lines
+from compliance.sources.persona_fields import persona_at, scalar_at
+from compliance.sources.refusals import is_refusal
 
 __all__ = [
     "SAMPLES_FILE",
@@ -194,6 +205,7 @@ def sample_record(
     expected = _target_text(sample)
     raw_response: str | None
     parsed: str | None
+    refused = False
     extra: dict[str, Any] = {
         "lm_eval.doc_id": sample["doc_id"],
         "lm_eval.filter": sample.get("filter", "none"),
@@ -222,14 +234,17 @@ def sample_record(
         parsed = _first_text(filtered, "filtered_resps")
         raw_response = _first_text(_flatten(sample.get("resps")), "resps") or parsed
         parsed = None if parsed is None or parsed.strip() in _NO_ANSWER else parsed.strip()
-        if parsed is None:
+        refused = is_refusal(raw_response, config.refusal_patterns)
+        if parsed is None and not refused:
             correct = None
-    persona_id, attributes = _persona(sample, config)
+    persona_id, attributes = persona_at(
+        sample, persona_field=config.persona_field, persona_id_field=config.persona_id_field
+    )
     cluster = None
     if config.cluster_id_field is not None:
-        value = _scalar_at(sample, config.cluster_id_field)
+        value = scalar_at(sample, config.cluster_id_field)
         cluster = None if value is None else f"{task}:{value}"
-    item = _scalar_at(sample, config.item_id_field)
+    item = scalar_at(sample, config.item_id_field)
     if item is None:
         raise InputError("is required but missing", field=config.item_id_field)
     try:
@@ -243,6 +258,7 @@ def sample_record(
             raw_response=raw_response,
             parsed_answer=parsed,
             correct=correct,
+            refused=refused,
             benchmark=task,
             extra=extra,
         )
@@ -353,62 +369,3 @@ def _first_text(value: Any, field: str) -> str | None:
         if isinstance(value[0], str):
             return value[0]
     raise InputError("must be text or a list of texts", field=field, value=value)
-
-
-def _at(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        else:
-            return None
-    return data
-
-
-def _scalar_at(sample: dict[str, Any], path: str) -> str | None:
-    value = _at(sample, path)
-    if value is None:
-        return None
-    if isinstance(value, str | int | float | bool):
-        return str(value)
-    raise InputError("must be text or a number", field=path, value=value)
-
-
-def _persona(
-    sample: dict[str, Any], config: LmEvalSourceConfig
-) -> tuple[str | None, dict[str, str]]:
-    attributes: dict[str, str] = {}
-    if config.persona_field is not None:
-        found = _at(sample, config.persona_field)
-        if found is not None and not isinstance(found, dict):
-            raise InputError(
-                "must be an object of persona attributes",
-                field=config.persona_field,
-                value=found,
-                hint="set persona_field to the path of an object, or to null",
-            )
-        inner_id = None
-        id_field = config.persona_id_field
-        if id_field is not None and id_field.startswith(config.persona_field + "."):
-            inner_id = id_field.removeprefix(config.persona_field + ".")
-        for key, value in (found or {}).items():
-            if key == inner_id or value is None:
-                continue
-            if not isinstance(value, str | int | float | bool):
-                raise InputError(
-                    "persona attributes must be text or numbers",
-                    field=f"{config.persona_field}.{key}",
-                    value=value,
-                )
-            attributes[str(key)] = str(value)
-    persona_id = None
-    if config.persona_id_field is not None:
-        persona_id = _scalar_at(sample, config.persona_id_field)
-    if persona_id is None and attributes:
-        raise InputError(
-            "is missing but the sample has persona attributes",
-            field=config.persona_id_field or "persona_id_field",
-            hint="set persona_id_field to the path of the persona id",
-        )
-    return persona_id, attributes

@@ -6,7 +6,7 @@ streamed, with the file's size and how far into it reading has got (for progress
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +16,7 @@ from compliance.errors import InputError
 from compliance.sources.bbq import BBQ_BENCHMARK, read_bbq
 from compliance.sources.canonical import NumberedRecord, read_canonical
 from compliance.sources.files import LineReader, open_lines
+from compliance.sources.refusals import mark_refusals
 
 __all__ = ["FileFormat", "RecordFile", "default_benchmark", "open_record_file"]
 
@@ -56,9 +57,18 @@ class RecordFile:
 
 
 def open_record_file(
-    path: Path, fmt: FileFormat, *, prediction_field: str | None = None
+    path: Path,
+    fmt: FileFormat,
+    *,
+    prediction_field: str | None = None,
+    refusal_patterns: Sequence[str] = (),
 ) -> RecordFile:
-    """Open ``path`` as ``fmt``; the BBQ format needs the prediction field to score."""
+    """Open ``path`` as ``fmt``; the BBQ format needs the prediction field to score.
+
+    A canonical record with a ``raw_response`` and no ``refused`` of its own is marked
+    refused when the shared classifier (:mod:`compliance.sources.refusals`, plus
+    ``refusal_patterns``) reads its response as a refusal. BBQ predictions are not
+    classified: BBQ's "unknown" answers ("Can't answer") are answers there."""
     if fmt is FileFormat.BBQ and not prediction_field:
         raise InputError(
             "the BBQ format needs the prediction to score",
@@ -75,7 +85,7 @@ def open_record_file(
     records = (
         read_bbq(reader, prediction_field=prediction_field or "")
         if fmt is FileFormat.BBQ
-        else read_canonical(reader)
+        else mark_refusals(read_canonical(reader), refusal_patterns)
     )
     return RecordFile(path=path, format=fmt, reader=reader, records=records)
 

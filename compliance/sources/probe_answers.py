@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pydantic import JsonValue
 
 from compliance.domain.records import EvaluationRecord, TaskType
+from compliance.sources import refusals
 from compliance.sources.probe_suite import LETTERS, ProbeSuite, Prompt, question_text
 from compliance.sources.short_answer import answer_span, normalize, score_short_answer
 
@@ -81,7 +82,7 @@ def extract_answer(text: str | None, options: Sequence[str]) -> int | None:
 
 
 def is_refusal(text: str | None) -> bool:
-    return bool(text) and _REFUSAL.search(text or "") is not None
+    return refusals.is_refusal(text)
 
 
 def _normalize(text: str) -> str:

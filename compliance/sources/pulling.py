@@ -10,7 +10,14 @@ its run is stored:
   pagination within the pull): each pull is a complete snapshot, so an unchanged endpoint
   hashes to the run it already gave and a grown one gives a new complete run (the audit
   takes the latest run per benchmark); the last page cursor is kept for information;
-- ``probe``: one unit (a re-run pays nothing twice: replies are cached per source).
+- ``probe``: one unit (a re-run pays nothing twice: replies are cached per source);
+  its ``prompts`` is how many prompts a pull asks.
+
+Every unit's records carry ``refused`` from the shared classifier
+(:mod:`compliance.sources.refusals`, with the source's ``refusal_patterns``): canonical
+files and HTTP records that do not say ``refused`` themselves, lm-eval generations and
+Inspect completions (in their readers), and every probe reply. The baseline is made
+explicit when the records are ingested (:mod:`compliance.sources.baseline`).
 
 Content hashes still decide: a unit whose records were already ingested names the
 existing run and stores nothing.
@@ -37,8 +44,9 @@ from compliance.sources.http_source import pull_http_records
 from compliance.sources.inspect_logs import find_inspect_logs, read_inspect_log
 from compliance.sources.lm_eval import find_samples_files, read_lm_eval_samples
 from compliance.sources.local import FileFormat, default_benchmark, open_record_file
-from compliance.sources.probe import run_probe
+from compliance.sources.probe import configured_prompts, run_probe
 from compliance.sources.probe_suite import load_personas, load_suite
+from compliance.sources.refusals import mark_refusals
 
 __all__ = ["PullUnit", "plan_pull"]
 
@@ -55,6 +63,8 @@ class PullUnit:
     fmt: str
     origin: str
     advance: Callable[[Cursor], Cursor] = field(default=lambda cursor: cursor)
+    prompts: int | None = None
+    """A probe's: the prompts a pull asks (those not in the source's cache are sent)."""
 
 
 def plan_pull(
@@ -103,7 +113,10 @@ def _files(path: Path) -> list[Path]:
 
 def _local(path: Path, config: FilesSourceConfig) -> Iterator[NumberedRecord]:
     with open_record_file(
-        path, FileFormat(config.format), prediction_field=config.prediction_field
+        path,
+        FileFormat(config.format),
+        prediction_field=config.prediction_field,
+        refusal_patterns=config.refusal_patterns,
     ) as records:
         yield from records
 
@@ -158,7 +171,7 @@ def _http_unit(name: str, config: HttpSourceConfig, state: Cursor) -> PullUnit:
         stream = pull_http_records(config)
         holder["stream"] = stream
         with stream:
-            yield from enumerate(stream, 1)
+            yield from mark_refusals(enumerate(stream, 1), config.refusal_patterns)
 
     def advance(cursor: Cursor) -> Cursor:
         stream = holder.get("stream")
@@ -183,6 +196,7 @@ def _probe_unit(
     progress: Callable[[int, int], None] | None,
 ) -> PullUnit:
     suite, personas = load_suite(config.suite), load_personas(config.personas)
+    prompts = len(configured_prompts(config, suite, personas))
 
     def records() -> Iterator[NumberedRecord]:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -193,7 +207,9 @@ def _probe_unit(
             personas=personas,
             on_progress=progress,
         )
-        yield from enumerate(replies, 1)
+        # the probe marks what it could not score; the shared classifier also marks a
+        # scored reply that is a refusal (its score kept), and applies the extra patterns
+        yield from mark_refusals(enumerate(replies, 1), config.refusal_patterns, only_unset=False)
 
     return PullUnit(
         label=f"{config.base_url} ({config.model})",
@@ -201,4 +217,5 @@ def _probe_unit(
         benchmark=lambda first: first.benchmark or f"probe:{name}",
         fmt="probe",
         origin=f"probe:{config.base_url}#{config.model}",
+        prompts=prompts,
     )

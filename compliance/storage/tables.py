@@ -27,6 +27,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -125,18 +127,34 @@ class ModelVersion(Base):
 
 
 class Source(Base):
-    """Where a model version's results are pulled from (``kind`` + config; no secrets)."""
+    """Where a model version's results are pulled from (``kind`` + config; no secrets).
+
+    A removed source is kept (``removed_at`` set: a soft delete), so the runs it pulled
+    still name it; its name is free again (unique among the sources not removed). A
+    disabled one (``enabled`` false) stays listed and is skipped by pulls.
+    """
 
     __tablename__ = "sources"
+    __table_args__ = (
+        Index(
+            "uq_sources_name_live",
+            "name",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(Uid, unique=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
     model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     config: Mapped[dict[str, Any]]
     cursor: Mapped[dict[str, Any] | None]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_pulled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 # --- evaluation data -----------------------------------------------------------------------

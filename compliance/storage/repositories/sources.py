@@ -1,4 +1,9 @@
-"""Registered sources of evaluation results (kind + config; no secrets) and their cursors."""
+"""Registered sources of evaluation results (kind + config; no secrets) and their cursors.
+
+A removed source stays in the table with ``removed_at`` set (a soft delete: the runs it
+pulled keep naming it); :meth:`SourceRepository.get` and :meth:`SourceRepository.all`
+see only the sources not removed, and a new source may take a removed one's name.
+"""
 
 from __future__ import annotations
 
@@ -42,10 +47,13 @@ class SourceRepository:
         return source
 
     def get(self, name: str) -> Source | None:
-        return self._session.scalars(select(Source).where(Source.name == name)).one_or_none()
+        """The source named ``name`` that is not removed."""
+        return self._session.scalars(
+            select(Source).where(Source.name == name, Source.removed_at.is_(None))
+        ).one_or_none()
 
     def all(self, *, model: str | None = None) -> list[Source]:
-        query = select(Source).order_by(Source.name)
+        query = select(Source).where(Source.removed_at.is_(None)).order_by(Source.name)
         if model is not None:
             query = (
                 query.join(ModelVersion, ModelVersion.id == Source.model_version_id)
@@ -61,4 +69,27 @@ class SourceRepository:
         source = self._session.get_one(Source, source_id)
         source.cursor = cursor
         source.last_pulled_at = now
+        self._session.flush()
+
+    def update(
+        self,
+        source: Source,
+        *,
+        config: dict[str, Any] | None = None,
+        enabled: bool | None = None,
+        reset_cursor: bool = False,
+    ) -> None:
+        """Replace the config, switch the source on or off, forget its cursor; flushed."""
+        if config is not None:
+            source.config = config
+        if enabled is not None:
+            source.enabled = enabled
+        if reset_cursor:
+            source.cursor = None
+        self._session.flush()
+
+    def remove(self, source: Source, *, now: dt.datetime) -> None:
+        """Soft delete: the row (and the runs' link to it) stays, marked removed."""
+        source.removed_at = now
+        source.enabled = False
         self._session.flush()

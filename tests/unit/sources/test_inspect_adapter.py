@@ -171,7 +171,10 @@ def test_a_persona_object_without_an_id(tmp_path: Path) -> None:
 
     with pytest.raises(InputError) as caught:
         read(_json_log(tmp_path, edit))
-    assert caught.value.field == "samples[1].metadata.persona.id"
+    assert caught.value.field == "samples[1].metadata.persona_id"
+    assert "is missing but the sample has persona attributes" in str(caught.value)
+    assert caught.value.hint is not None
+    assert "tried: metadata.persona_id, metadata.persona.id" in caught.value.hint
 
 
 def test_not_a_log(tmp_path: Path) -> None:

@@ -199,3 +199,29 @@ def test_only_one_filter_is_read(tmp_path: Path) -> None:
     assert [r.correct for r in others] == [False] * 18
     with pytest.raises(InputError, match="no sample has the filter"):
         records(path, filter="absent")
+
+
+def test_a_refusal_the_filter_could_not_read_keeps_the_harness_score(tmp_path: Path) -> None:
+    """A regex filter finds no answer in a refusal; the harness scores it 0. The record is
+    refused, and keeps that score (not unparsed)."""
+    path = _edited(
+        tmp_path,
+        QA,
+        2,
+        resps=[["I\u2019m sorry, but I can\u2019t help with that"]],
+        filtered_resps=["[invalid]"],
+        exact_match=0.0,
+    )
+    record = records(path)[1]
+    assert (record.parsed_answer, record.correct, record.refused) == (None, False, True)
+    assert record.raw_response == "I\u2019m sorry, but I can\u2019t help with that"
+
+
+def test_refusal_patterns_of_the_source_are_added(tmp_path: Path) -> None:
+    path = _edited(tmp_path, QA, 2, resps=[["Nope, pass."]], filtered_resps=["Nope, pass."])
+    assert records(path)[1].refused is False
+    assert records(path, refusal_patterns=[r"^nope, pass"])[1].refused is True
+
+
+def test_multiple_choice_answers_are_never_refusals(tmp_path: Path) -> None:
+    assert not any(r.refused for r in records(MC, refusal_patterns=[r"."]))

@@ -128,3 +128,61 @@ def test_secret_from_env() -> None:
     with pytest.raises(ConfigError, match="TOKEN") as caught:
         secret_from_env("TOKEN", env={}, what="a token")
     assert caught.value.hint == "export TOKEN=... before running"
+
+
+def test_every_kind_takes_a_baseline_persona_and_refusal_patterns() -> None:
+    minimal: dict[str, dict[str, object]] = {
+        "files": {"path": "r.jsonl"},
+        "http": {"url": "https://h.example/r"},
+        "lm-eval": {"path": "out"},
+        "inspect": {"path": "logs"},
+        "probe": {
+            "base_url": "http://127.0.0.1:8000/v1",
+            "model": "m",
+            "suite": "s",
+            "personas": "p",
+        },
+    }
+    for kind, data in minimal.items():
+        config = parse_source_config(
+            kind, {**data, "baseline_persona": "baseline", "refusal_patterns": [r"\bnope\b"]}
+        )
+        assert config.baseline_persona == "baseline"
+        assert config.refusal_patterns == [r"\bnope\b"]
+        assert parse_source_config(kind, data).refusal_patterns == []
+
+
+def test_a_bad_refusal_pattern_is_one_line_naming_it() -> None:
+    error = _error("files", {"path": "r.jsonl", "refusal_patterns": ["ok", "(unclosed"]})
+    assert str(error).startswith("source config (files): field 'refusal_patterns': ")
+    assert "refusal_patterns[1] = '(unclosed' is not a regular expression" in str(error)
+
+
+def test_persona_paths_of_lm_eval_and_inspect() -> None:
+    inspect = parse_source_config("inspect", {"path": "logs"})
+    assert isinstance(inspect, InspectSourceConfig)
+    assert inspect.persona_field == "metadata.persona"
+    assert inspect.persona_id_field == ["metadata.persona_id", "metadata.persona.id"]
+    lm = parse_source_config("lm-eval", {"path": "out", "persona_id_field": "doc.who"})
+    assert isinstance(lm, LmEvalSourceConfig)
+    assert (lm.persona_field, lm.persona_id_field) == ("doc.persona", "doc.who")
+
+
+def test_the_older_inspect_persona_keys_keep_their_meaning() -> None:
+    """Configs stored before carry persona_key/persona_id_key (dumped with their defaults,
+    which become the new defaults); other values map to the paths they meant."""
+    stored = {"path": "logs", "persona_key": "persona", "persona_id_key": "id"}
+    config = parse_source_config("inspect", stored)
+    assert isinstance(config, InspectSourceConfig)
+    assert config == parse_source_config("inspect", {"path": "logs"})
+    assert "persona_key" not in config.model_dump()
+    custom = parse_source_config("inspect", {"path": "logs", "persona_key": "who"})
+    assert isinstance(custom, InspectSourceConfig)
+    assert (custom.persona_field, custom.persona_id_field) == ("metadata.who", "metadata.who.id")
+    none = parse_source_config("inspect", {"path": "logs", "persona_key": None})
+    assert isinstance(none, InspectSourceConfig)
+    assert (none.persona_field, none.persona_id_field) == (None, None)
+    both = _error("inspect", {"path": "logs", "persona_key": "p", "persona_field": "metadata.p"})
+    assert "older names" in str(both)
+    bad = _error("inspect", {"path": "logs", "persona_key": "a.b"})
+    assert "persona_key must be a metadata key" in str(bad)
