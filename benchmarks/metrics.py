@@ -90,9 +90,9 @@ def part_a(repeat: int) -> None:
     def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
         return float(np.mean(y_true == y_pred))
 
-    scored = correct >= 0
-    y_pred = correct[scored].astype(np.int64)
-    names = np.asarray(cols.personas, dtype=object)[persona[scored]]
+    # strict accuracy (METRICS.md): an unparsed answer is not a right one
+    y_pred = (correct == 1).astype(np.int64)
+    names = np.asarray(cols.personas, dtype=object)[persona]
     start = time.perf_counter()
     frame = MetricFrame(
         metrics=accuracy,

@@ -7,8 +7,12 @@ METRICS.md, "How a rule turns a metric into a verdict". For a rule ``metric <cmp
   **fail** when the whole interval is on the bad side, **inconclusive** otherwise (a result
   without an interval is judged on its point estimate, and the reason says so);
 - a group whose ``n`` is below the policy's ``min_sample_per_group`` (or a result the
-  engine marked ``insufficient_data``) gives **insufficient_data**; an ``undefined`` result
-  (a zero denominator) gives **inconclusive**;
+  engine marked ``insufficient_data``) is not judged: a FAIL of the groups that are judged
+  stands, but a PASS needs every group judged, so it becomes **inconclusive**, naming the
+  small groups with their own n; a rule whose only groups are small gives
+  **insufficient_data**. An aggregate (gap, ratio...) compares the groups large enough and
+  lists the others (``small_groups``): the same holds for it. An ``undefined`` result (a
+  zero denominator) gives **inconclusive**;
 - no result at all for the rule's metric and dimension gives **not_applicable**.
 
 A per-group metric (``truth.accuracy``, ``outcome.impact_ratio``...) must hold for every
@@ -25,9 +29,10 @@ rules are reported and never decide the verdict.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 from compliance.domain.metric_catalog import CATALOG
@@ -92,17 +97,56 @@ class JudgedFinding:
     verdict: FindingVerdict
     reason: str
     text: str | None
+    detectable: float | None = None
+    items_needed: int | None = None
+    critical: float | None = None
 
 
-def judge(policy: PolicySpec, results: Iterable[MetricLike]) -> list[JudgedFinding]:
-    """One finding per rule, in the policy's rule order."""
+def judge(
+    policy: PolicySpec, results: Iterable[MetricLike], *, items: int | None = None
+) -> list[JudgedFinding]:
+    """One finding per rule, in the policy's rule order. ``items``, the number of items (or
+    clusters) the data asked, lets an inconclusive finding say how many would decide it."""
     by_key: dict[tuple[str, str], list[MetricLike]] = {}
     for result in results:
         by_key.setdefault((result.metric_id, result.dimension), []).append(result)
     return [
-        _judge_rule(rule, policy, by_key.get((rule.metric, rule.dimension), []))
+        _with_power(_judge_rule(rule, policy, by_key.get((rule.metric, rule.dimension), [])), items)
         for rule in policy.rules
     ]
+
+
+_Z_POWER = 0.8416212335729143  # Φ⁻¹(0.8)
+
+
+def _with_power(finding: JudgedFinding, items: int | None) -> JudgedFinding:
+    """The finding with what its sample can detect and, when inconclusive, the sample that
+    would decide it.
+
+    With the finding's interval of half-width h = c·se (c its critical value, 1.96 or the
+    max-t ``critical_t``), the rule fails with probability 0.8 when the true value is
+    beyond the threshold by ``detectable = h·(1 + z₀.₈/c)``. An inconclusive interval
+    straddles the threshold at distance δ = |estimate − threshold|: intervals narrow as
+    1/√items, so about ``items·(h/δ)²`` items would put it on one side."""
+    if finding.ci_low is None or finding.ci_high is None or finding.value is None:
+        return finding
+    half = (finding.ci_high - finding.ci_low) / 2.0
+    critical = finding.critical if finding.critical else 1.959963984540054
+    detectable = half * (1.0 + _Z_POWER / critical)
+    needed = None
+    reason = finding.reason
+    if finding.verdict == "inconclusive" and half > 0:
+        distance = abs(finding.value - finding.threshold)
+        if distance == 0.0:
+            reason = (
+                reason.rstrip(".") + "; the estimate is at the threshold: no sample decides it."
+            )
+        elif items:
+            needed = math.ceil(items * (half / distance) ** 2)
+            reason = reason.rstrip(".") + (
+                f"; about {needed} items (now {items}) would decide it at this estimate."
+            )
+    return replace(finding, detectable=detectable, items_needed=needed, reason=reason)
 
 
 def overall_verdict(findings: Sequence[JudgedFinding]) -> Verdict:
@@ -132,13 +176,29 @@ def _judge_rule(rule: RuleSpec, policy: PolicySpec, rows: list[MetricLike]) -> J
             f"no {rule.metric} results for dimension '{rule.dimension}': {why}",
         )
     judged = [(row, *_judge_row(rule, mode, policy.min_sample_per_group, row)) for row in rows]
-    worst_verdict = min(_ORDER[v] for _, v, _ in judged)
-    candidates = [(row, v, why) for row, v, why in judged if _ORDER[v] == worst_verdict]
+    small = [row for row, v, _ in judged if v == "insufficient_data"]
+    decided = [entry for entry in judged if entry[1] != "insufficient_data"] or judged
+    worst_verdict = min(_ORDER[v] for _, v, _ in decided)
+    candidates = [(row, v, why) for row, v, why in decided if _ORDER[v] == worst_verdict]
     row, verdict, why = _worst(rule, candidates)
     if per_group and len(rows) > 1:
-        scope = f"group '{row.group}' (worst of {len(rows)})"
+        scope = f"group '{row.group}' (worst of {len(rows) - len(small)} judged)"
         why = f"{scope}: {why}"
+    left_out = [f"{r.group} (n = {r.n})" for r in small if r is not row] + _small_groups(row)
+    if left_out and verdict == "pass":
+        verdict = "inconclusive"
+        why += "; a pass needs every group judged"
+    if left_out and verdict in {"pass", "inconclusive", "fail"}:
+        why += f"; not judged, below the minimum of {policy.min_sample_per_group}: "
+        why += ", ".join(sorted(left_out))
     return _finding(rule, mode, row, verdict, why)
+
+
+def _small_groups(row: MetricLike) -> list[str]:
+    """The groups an aggregate left out for their size (``detail["small_groups"]``)."""
+    detail = getattr(row, "detail", None)
+    listed = detail.get("small_groups") if isinstance(detail, dict) else None
+    return [g for g in listed.split("; ") if g] if isinstance(listed, str) else []
 
 
 def _reason(row: MetricLike) -> str:
@@ -214,7 +274,14 @@ def _finding(
         verdict=verdict,
         reason=f"{title} by {rule.dimension}: {why}.",
         text=rule.text,
+        critical=None if row is None else _critical(row),
     )
+
+
+def _critical(row: MetricLike) -> float | None:
+    detail = getattr(row, "detail", None)
+    value = detail.get("critical_t") if isinstance(detail, dict) else None
+    return float(value) if isinstance(value, int | float) and value > 0 else None
 
 
 def _fmt(value: float) -> str:

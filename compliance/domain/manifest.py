@@ -183,6 +183,14 @@ class FindingEntry(_Frozen):
     verdict: str
     reason: str
     text: str | None
+    detectable: Decimal = Field(
+        default=None,
+        description="how far beyond the threshold the true value must be for the rule to "
+        "fail with probability 0.8 at this sample (absent before it existed)",
+    )
+    items_needed: str | None = Field(
+        default=None, description="an inconclusive rule: about how many items would decide it"
+    )
 
 
 class TrendPoint(_Frozen):
@@ -205,6 +213,11 @@ class Method(_Frozen):
     tests: list[str]
     definitions: dict[str, str]
     min_detectable_gaps: dict[str, str]
+    refusal_classifier: str | None = Field(
+        default=None,
+        description="the version of the refusal patterns the importers apply (a source may "
+        "add patterns of its own: its configuration says so)",
+    )
 
 
 class AnswerExample(_Frozen):
@@ -241,17 +254,27 @@ class ReportManifest(_Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
-#: fields added after manifests were first issued: left out of the canonical JSON when
-#: absent, so an earlier manifest read back gives its own bytes again
+#: fields added after manifests were first issued (top level, and of each finding and the
+#: method): left out of the canonical JSON when absent, so that an earlier manifest read
+#: back gives its own bytes again
 _LATER_FIELDS = ("examples",)
+_LATER_FINDING_FIELDS = ("detectable", "items_needed")
+_LATER_METHOD_FIELDS = ("refusal_classifier",)
+
+
+def _drop_absent(data: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if data.get(name) is None:
+            data.pop(name, None)
 
 
 def canonical_bytes(manifest: ReportManifest) -> bytes:
     """RFC 8785 canonical JSON of the manifest: the bytes that are hashed and signed."""
     data: Any = manifest.model_dump(mode="json", by_alias=True)
-    for name in _LATER_FIELDS:
-        if data.get(name) is None:
-            data.pop(name, None)
+    _drop_absent(data, _LATER_FIELDS)
+    _drop_absent(data["method"], _LATER_METHOD_FIELDS)
+    for finding in data["findings"]:
+        _drop_absent(finding, _LATER_FINDING_FIELDS)
     return bytes(rfc8785.dumps(data))
 
 

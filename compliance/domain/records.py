@@ -55,7 +55,7 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200, stri
 AttributeName = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 ]
-AttributeValue = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+AttributeValue = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 Binary = Literal[0, 1]
 
 RecordKey = tuple[str, str | None, str | None]

@@ -7,11 +7,14 @@ columns (NaN is only this internal marker: no result ever carries it).
 A **dimension** forms the groups of a metric:
 
 - ``"persona"``: one group per persona; baseline rows are not in any group (code ``-1``);
-- an attribute name such as ``"gender"``: the persona attribute's group codes;
+- an attribute name such as ``"gender"``: the persona attribute's group codes; a persona
+  without that attribute is in the explicit group ``(unknown)`` (:data:`UNKNOWN_GROUP`),
+  shown with its count like any group (as NYC LL144 asks for unknown categories) and left
+  out of comparisons between groups;
 - an intersection ``"gender×age_band"`` (``"gender*age_band"`` is accepted): one group per
   combination of the attributes' labels (all combinations, so an empty one is reported as
-  undefined rather than dropped), labelled ``"female×65+"``; a row with any attribute
-  unknown is unknown;
+  undefined rather than dropped), labelled ``"female×65+"`` (``"(unknown)×65+"`` when a
+  persona lacks the first attribute);
 - ``"bbq.category"``: the BBQ category of BBQ rows.
 
 Baseline rows are always unknown (``-1``) in every dimension but ``bbq.category``.
@@ -40,6 +43,7 @@ __all__ = [
     "TASK_OBJECTIVE",
     "TASK_PREFERENCE",
     "TASK_SUBJECTIVE",
+    "UNKNOWN_GROUP",
     "AttributeTable",
     "RecordColumns",
     "canonical_dimension",
@@ -59,6 +63,8 @@ TASK_CODES: Mapping[str, int] = {
     "decision": TASK_DECISION,
 }
 BASELINE_LABEL = BASELINE_GROUP
+#: the group of the personas that have no value for an attribute
+UNKNOWN_GROUP = "(unknown)"
 INTERSECTION = "×"
 BBQ_DIMENSION = "bbq.category"
 
@@ -348,16 +354,30 @@ class RecordColumns:
         if missing or not parts:
             known = ", ".join(["persona", *sorted(self.attributes)])
             raise ValueError(f"unknown dimension {spec!r}: expected one of {known} or A×B")
-        codes, labels = self.attributes[parts[0]]
-        codes = codes.copy()
+        codes, labels = self._with_unknown(parts[0])
         for part in parts[1:]:
-            more, more_labels = self.attributes[part]
+            more, more_labels = self._with_unknown(part)
             unknown = (codes < 0) | (more < 0)
             codes = codes * len(more_labels) + more
             codes[unknown] = -1
             labels = tuple(f"{a}{INTERSECTION}{b}" for a in labels for b in more_labels)
         codes[self.is_baseline] = -1
         return codes, labels
+
+    def _with_unknown(self, attribute: str) -> tuple[IntArray, tuple[str, ...]]:
+        """An attribute's codes, personas without it in :data:`UNKNOWN_GROUP` (last)."""
+        codes, labels = self.attributes[attribute]
+        codes = codes.copy()
+        missing = (codes < 0) & ~self.is_baseline
+        if missing.any():
+            codes[missing] = len(labels)
+            labels = (*labels, UNKNOWN_GROUP)
+        return codes, labels
+
+    @cached_property
+    def objective_items(self) -> int:
+        """How many distinct objective items the records ask."""
+        return int(np.unique(self.item[self.task == TASK_OBJECTIVE]).size)
 
     # -- reproducibility -----------------------------------------------------------------
 

@@ -1,32 +1,42 @@
 """One grouped computation, many named metrics (Fairlearn's MetricFrame design, vectorized).
 
 A :class:`ProportionTable` holds, for the groups of one dimension, the successes ``k_g`` and
-trials ``n_g`` (e.g. correct answers and scored records) and their bootstrap replicates
-``W @ S`` (see :mod:`compliance.metrics.bootstrap`). With ``r_g = k_g / n_g`` over the
-non-empty groups G⁺:
+trials ``n_g`` (e.g. correct answers and records asked), their per-unit sums (units: the
+items, or their clusters) and their bootstrap replicates ``W @ S`` (see
+:mod:`compliance.metrics.bootstrap`). With ``r_g = k_g / n_g``:
 
-- per group: ``r_g`` with a Wilson (or Clopper–Pearson) 95% interval; overall
-  ``Σk / Σn`` over the records whose group is known;
-- worst group: ``min_g r_g`` (Fairlearn ``group_min``);
-- gap: ``max_g r_g − min_g r_g`` (``difference(method="between_groups")``), with the
-  z / Fisher test of the best against the worst group and the minimum detectable gap;
-- gap to overall: ``max_g |r_g − r|`` (``difference(method="to_overall")``);
-- ratio: ``min_g r_g / max_g r_g`` (``ratio()``), undefined when the maximum is 0;
-- ratio to the highest group per group: ``r_g / max_h r_h`` (impact ratio);
-- Nash social welfare: ``(Π_g r_g)^(1/|G⁺|)`` (0 when a rate is 0).
+- per group: ``r_g`` with a 95% interval: Wilson when every unit gives the group at most
+  one record (one persona, one answer per item); otherwise (a group pooled over personas
+  answering the same items, or items in clusters) the **cluster-robust** Wilson interval
+  of :func:`compliance.metrics.stats.effective_wilson_interval` (Korn & Graubard's
+  effective sample size); overall ``Σk / Σn`` over the records whose group is known, with
+  the cluster-robust interval;
+- worst group ``min_g r_g`` (Fairlearn ``group_min``), gap ``max_g r_g − min_g r_g``
+  (``difference(method="between_groups")``), gap to overall ``max_g |r_g − r|``
+  (``difference(method="to_overall")``), ratio ``min_g r_g / max_g r_g`` (``ratio()``,
+  undefined when the maximum is 0) and, per group, the ratio to the highest group (the
+  impact ratio): their intervals are **simultaneous** (studentized max-t bootstrap over
+  the units; :mod:`compliance.metrics.simultaneous`), never the percentile interval of a
+  maximum or minimum, which is biased and covers nothing when there is no true gap;
+- the gap's p-value tests that no group differs: Cochran's Q when the caller has paired
+  binary answers (one record per item and group), the max-t bootstrap p-value otherwise;
+- Nash social welfare ``(Π_g r_g)^(1/|G|)`` (0 when a rate is 0), a smooth function of the
+  rates: percentile cluster bootstrap.
 
-Aggregates need two non-empty groups (one for the minimum and NSW); empty groups are left
-out and counted in ``detail["n_groups_empty"]``. Ties between groups are broken by label,
-so relabelling codes never changes a result. Aggregate intervals are percentile bootstrap
-intervals of the same statistic on each replicate (replicates where it is undefined are
-skipped).
+Aggregates compare the groups with at least ``min_n`` records (the policy's minimum
+sample per group); smaller groups are left out of the comparison and listed in
+``detail["small_groups"]`` with their own n (a rule can then not pass on the aggregate,
+only fail). With fewer than two such groups the aggregate is computed over every
+non-empty group and marked ``insufficient_data``. Empty groups are counted in
+``detail["n_groups_empty"]``. Ties between groups are broken by label, so relabelling
+codes never changes a result.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +44,13 @@ import numpy.typing as npt
 
 from compliance.metrics.bootstrap import percentile_interval
 from compliance.metrics.results import Detail, MetricResult
-from compliance.metrics.stats import compare_proportions, min_detectable_gap
+from compliance.metrics.simultaneous import (
+    SimultaneousIntervals,
+    gap_bounds,
+    max_t,
+    max_t_p_value,
+    pair_indices,
+)
 from compliance.metrics.workspace import Workspace, make_result
 
 __all__ = [
@@ -43,7 +59,9 @@ __all__ = [
     "gap_to_overall_result",
     "keyed_sums",
     "nsw_result",
+    "pairwise_differences",
     "proportion_tables",
+    "rate_intervals",
     "rate_results",
     "ratio_result",
     "ratio_to_max_results",
@@ -86,7 +104,8 @@ def keyed_sums(
 
 @dataclass(frozen=True, eq=False)
 class ProportionTable:
-    """Per-group successes and trials, with their bootstrap replicates (B × G)."""
+    """Per-group successes and trials, their per-unit sums (U × G) and their bootstrap
+    replicates (B × G)."""
 
     labels: tuple[str, ...]
     k: FloatArray
@@ -94,10 +113,17 @@ class ProportionTable:
     boot_k: FloatArray
     boot_n: FloatArray
     n_unknown: int
+    unit_k: FloatArray
+    unit_n: FloatArray
+    comparable: BoolArray  # the groups comparisons may include (not "(unknown)")
 
     @property
     def defined(self) -> BoolArray:
         return self.n > 0
+
+    @property
+    def comparable_defined(self) -> BoolArray:
+        return self.defined & self.comparable
 
     def rates(self) -> FloatArray:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -106,6 +132,12 @@ class ProportionTable:
     def boot_rates(self) -> FloatArray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.boot_n > 0, self.boot_k / self.boot_n, np.nan)
+
+    def compared(self, min_n: int) -> BoolArray:
+        """The groups an aggregate compares: those with at least ``min_n`` records, or
+        every non-empty group when fewer than two have that many."""
+        large = self.comparable_defined & (self.n >= min_n)
+        return large if np.count_nonzero(large) >= 2 else self.comparable_defined
 
 
 def proportion_tables(
@@ -116,31 +148,50 @@ def proportion_tables(
     group: IntArray,
     labels: tuple[str, ...],
     specs: Sequence[tuple[FloatArray, BoolArray]],
+    comparable: BoolArray | None = None,
 ) -> list[ProportionTable]:
     """Tables for several (success, valid) specs over the same rows, with one matrix product.
 
     ``unit``, ``group`` and every spec's arrays are aligned row by row; rows with group -1
-    are counted as unknown.
+    are counted as unknown; ``comparable`` marks the groups comparisons include (default
+    all).
     """
+    if comparable is None:
+        comparable = np.ones(len(labels), dtype=np.bool_)
     n_groups = len(labels)
     known = group >= 0
     keys = unit_group_keys(unit, group, n_units, n_groups)
+    # one block per distinct array: specs sharing a ``valid`` (or a success) array share
+    # its sums and its columns of the matrix product
+    position: dict[tuple[str, int, int], int] = {}
     blocks: list[FloatArray] = []
-    unknown: list[int] = []
+    index = []
     for success, valid in specs:
-        blocks.append(keyed_sums(keys, n_units, n_groups, np.where(valid, success, 0.0)))
-        blocks.append(keyed_sums(keys, n_units, n_groups, valid.astype(np.float64)))
-        unknown.append(int(np.count_nonzero(valid & ~known)))
+        k_key, n_key = ("k", id(success), id(valid)), ("n", id(valid), 0)
+        if k_key not in position:
+            position[k_key] = len(blocks)
+            blocks.append(keyed_sums(keys, n_units, n_groups, np.where(valid, success, 0.0)))
+        if n_key not in position:
+            position[n_key] = len(blocks)
+            blocks.append(keyed_sums(keys, n_units, n_groups, valid.astype(np.float64)))
+        unknown = int(np.count_nonzero(valid & ~known))
+        index.append((position[k_key], position[n_key], unknown))
     stacked = np.hstack(blocks) if blocks else np.zeros((n_units, 0))
     boot = ws.weights(namespace, n_units).matmul(stacked)
     tables = []
-    for i in range(len(specs)):
-        sk, sn = blocks[2 * i], blocks[2 * i + 1]
-        cols = slice(2 * i * n_groups, (2 * i + 1) * n_groups)
-        cols_n = slice((2 * i + 1) * n_groups, (2 * i + 2) * n_groups)
+    for k_at, n_at, unknown in index:
+        sk, sn = blocks[k_at], blocks[n_at]
         tables.append(
             ProportionTable(
-                labels, sk.sum(axis=0), sn.sum(axis=0), boot[:, cols], boot[:, cols_n], unknown[i]
+                labels,
+                sk.sum(axis=0),
+                sn.sum(axis=0),
+                boot[:, k_at * n_groups : (k_at + 1) * n_groups],
+                boot[:, n_at * n_groups : (n_at + 1) * n_groups],
+                unknown,
+                sk,
+                sn,
+                comparable,
             )
         )
     return tables
@@ -165,15 +216,18 @@ def _boot_detail(ws: Workspace, replicates: FloatArray) -> Detail:
 def rate_results(
     ws: Workspace, metric_id: str, dimension: str, table: ProportionTable
 ) -> list[MetricResult]:
-    """Overall (group None) and per-group proportions with their 95% intervals."""
+    """Overall (group None) and per-group proportions with their 95% intervals (Wilson for
+    one record per unit, the cluster-robust Wilson otherwise)."""
     k = np.concatenate(([table.k.sum()], table.k))
     n = np.concatenate(([table.n.sum()], table.n))
-    low, high = ws.proportion_interval(k, n)
+    unit_k = np.hstack([table.unit_k.sum(axis=1, keepdims=True), table.unit_k])
+    unit_n = np.hstack([table.unit_n.sum(axis=1, keepdims=True), table.unit_n])
+    low, high, method = ws.clustered_proportion_interval(k, n, unit_k, unit_n)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(n > 0, k / n, np.nan)
     out = []
     for i, group in enumerate((None, *table.labels)):
-        detail: Detail = {"ci_method": ws.proportion_ci, "successes": int(k[i])}
+        detail: Detail = {"ci_method": method[i], "successes": int(k[i])}
         if group is None:
             detail["n_unknown"] = table.n_unknown
         if n[i] == 0:
@@ -199,12 +253,19 @@ def _pick(rates: FloatArray, labels: tuple[str, ...], defined: BoolArray, best: 
     return int(min(idx, key=lambda g: (sign * float(rates[g]), labels[g])))
 
 
-def _base_detail(table: ProportionTable) -> Detail:
-    return {
-        "n_groups": int(np.count_nonzero(table.defined)),
+def _base_detail(table: ProportionTable, compared: BoolArray) -> Detail:
+    detail: Detail = {
+        "n_groups": int(np.count_nonzero(compared)),
         "n_groups_empty": int(np.count_nonzero(~table.defined)),
-        "n_unknown": table.n_unknown,
+        "n_unknown": table.n_unknown + int(table.n[~table.comparable].sum()),
     }
+    small = table.comparable_defined & ~compared
+    if small.any():
+        detail["n_groups_small"] = int(np.count_nonzero(small))
+        detail["small_groups"] = "; ".join(
+            sorted(f"{table.labels[g]} (n = {int(table.n[g])})" for g in np.flatnonzero(small))
+        )
+    return detail
 
 
 def _quiet_reduce(fn: str, values: FloatArray) -> FloatArray:
@@ -216,45 +277,108 @@ def _quiet_reduce(fn: str, values: FloatArray) -> FloatArray:
         return np.asarray(getattr(np, fn)(values, axis=1), dtype=np.float64)
 
 
+def _containing(
+    estimate: float | None, low: float, high: float, bounds: tuple[float, float] = (0.0, 1.0)
+) -> tuple[float, float]:
+    """The interval cut to the metric's range (``bounds``) and widened, if needed, to
+    contain its point estimate."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return (low, high)
+    low, high = max(low, bounds[0]), min(high, bounds[1])
+    if estimate is None:
+        return (low, high)
+    return (min(low, estimate), max(high, estimate))
+
+
 def _aggregate(
     ws: Workspace,
     metric_id: str,
     dimension: str,
     table: ProportionTable,
+    compared: BoolArray,
     estimate: float | None,
-    replicates: FloatArray,
+    ci: tuple[float, float],
     detail: Detail,
     p_value: float | None = None,
 ) -> MetricResult:
-    d = table.defined
-    low, high = percentile_interval(replicates)
-    full = {**_base_detail(table), **_boot_detail(ws, replicates), **detail}
     return make_result(
         metric_id,
         dimension,
         None,
         estimate,
-        n=int(table.n[d].sum()),
+        n=int(table.n[compared].sum()),
         min_n=ws.min_n,
-        ci=(float(low), float(high)),
+        ci=_containing(estimate, *ci),
         p_value=p_value,
-        detail=full,
-        smallest_n=int(table.n[d].min()) if d.any() else 0,
+        detail={**_base_detail(table, compared), **detail},
+        smallest_n=int(table.n[compared].min()) if compared.any() else 0,
     )
+
+
+def _simultaneous_detail(ws: Workspace, family: SimultaneousIntervals) -> Detail:
+    return {
+        "ci_method": "max_t_bootstrap",
+        "n_boot": ws.n_boot,
+        "critical_t": round(float(family.critical), 6) if np.isfinite(family.critical) else 0.0,
+    }
+
+
+def rate_intervals(
+    ws: Workspace, table: ProportionTable, groups: BoolArray
+) -> SimultaneousIntervals:
+    """Simultaneous intervals of the rates of ``groups``."""
+    return max_t(table.rates()[groups], table.boot_rates()[:, groups], ws.level)
+
+
+def pairwise_differences(
+    ws: Workspace, tables: Sequence[tuple[ProportionTable, BoolArray]], *, log: bool = False
+) -> list[SimultaneousIntervals]:
+    """Simultaneous intervals of every pairwise difference ``r_g − r_h`` (``log``: of the
+    continuity-corrected log rates) of the compared groups of each table, all tables in one
+    family (so that, say, a TPR gap and an FPR gap hold jointly)."""
+    estimates, replicates, sizes = [], [], []
+    for table, groups in tables:
+        if log:
+            rate = np.log((table.k[groups] + 0.5) / (table.n[groups] + 1.0))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                boot = np.log((table.boot_k[:, groups] + 0.5) / (table.boot_n[:, groups] + 1.0))
+        else:
+            rate, boot = table.rates()[groups], table.boot_rates()[:, groups]
+        g, h = pair_indices(int(np.count_nonzero(groups)))
+        estimates.append(rate[g] - rate[h])
+        replicates.append(boot[:, g] - boot[:, h])
+        sizes.append(g.size)
+    family = max_t(np.concatenate(estimates), np.hstack(replicates), ws.level)
+    out, start = [], 0
+    for size in sizes:
+        part = slice(start, start + size)
+        out.append(
+            SimultaneousIntervals(
+                family.estimate[part],
+                family.low[part],
+                family.high[part],
+                family.se[part],
+                family.critical,
+                family.t_max,
+            )
+        )
+        start += size
+    return out
 
 
 def worst_group_result(
     ws: Workspace, metric_id: str, dimension: str, table: ProportionTable
 ) -> MetricResult:
-    d = table.defined
-    if not d.any():
+    """``min_g r_g`` in ``[min_g l_g, min_g u_g]`` (simultaneous intervals of the rates)."""
+    if not table.comparable_defined.any():
         return undefined_result(metric_id, dimension, None, "no non-empty group")
+    compared = table.compared(ws.min_n)
     r = table.rates()
-    worst = _pick(r, table.labels, d, best=False)
-    reps = _quiet_reduce("nanmin", table.boot_rates()[:, d])
-    return _aggregate(
-        ws, metric_id, dimension, table, float(r[worst]), reps, {"worst_group": table.labels[worst]}
-    )
+    worst = _pick(r, table.labels, compared, best=False)
+    family = rate_intervals(ws, table, compared)
+    ci = (float(np.min(family.low)), float(np.min(family.high)))
+    detail: Detail = {"worst_group": table.labels[worst], **_simultaneous_detail(ws, family)}
+    return _aggregate(ws, metric_id, dimension, table, compared, float(r[worst]), ci, detail)
 
 
 def gap_result(
@@ -264,127 +388,177 @@ def gap_result(
     table: ProportionTable,
     *,
     higher_is_worse: bool = False,
+    test: Callable[[BoolArray], tuple[float, str] | None] | None = None,
 ) -> MetricResult:
-    """max − min rate, with the best-vs-worst test and the minimum detectable gap. The best
-    group has the highest rate, or the lowest when ``higher_is_worse`` (refusals)."""
-    d = table.defined
-    if np.count_nonzero(d) < 2:
+    """max − min rate, with simultaneous bounds, a global test (``test`` of the compared
+    groups: the caller's (p, test name) when it applies, else the max-t bootstrap p-value)
+    and the minimum detectable gap. The best group has the highest rate, or the lowest when
+    ``higher_is_worse`` (refusals)."""
+    if np.count_nonzero(table.comparable_defined) < 2:
         return undefined_result(
             metric_id, dimension, None, "fewer than two non-empty groups", int(table.n.sum())
         )
+    compared = table.compared(ws.min_n)
     r = table.rates()
-    high, low = _pick(r, table.labels, d, True), _pick(r, table.labels, d, False)
+    high, low = _pick(r, table.labels, compared, True), _pick(r, table.labels, compared, False)
     best, worst = (low, high) if higher_is_worse else (high, low)
-    kb, nb, kw, nw = (
-        int(x) for x in (table.k[best], table.n[best], table.k[worst], table.n[worst])
-    )
-    p_value, test = compare_proportions(kb, nb, kw, nw)
+    (family,) = pairwise_differences(ws, [(table, compared)])
+    given = test(compared) if test is not None else None
+    p_value, test_name = given if given is not None else (max_t_p_value(family), "max_t_bootstrap")
     detail: Detail = {
         "best_group": table.labels[best],
         "worst_group": table.labels[worst],
         "best_rate": float(r[best]),
         "worst_rate": float(r[worst]),
-        "test": test,
+        "test": test_name,
+        **_simultaneous_detail(ws, family),
     }
-    mdg = min_detectable_gap(nb, nw, (kb + kw) / (nb + nw))
+    mdg = _detectable(family)
     if mdg is not None:
         detail["mdg"] = mdg
-    br = table.boot_rates()[:, d]
-    reps = _quiet_reduce("nanmax", br) - _quiet_reduce("nanmin", br)
     return _aggregate(
-        ws, metric_id, dimension, table, float(r[high] - r[low]), reps, detail, p_value
+        ws,
+        metric_id,
+        dimension,
+        table,
+        compared,
+        float(r[high] - r[low]),
+        gap_bounds(family.low, family.high),
+        detail,
+        p_value,
     )
+
+
+def _detectable(family: SimultaneousIntervals) -> float | None:
+    """The smallest pairwise difference that would be detected (its simultaneous lower bound
+    above 0) with probability 0.8: ``(c + z_0.8) · se`` for the pair with the largest se."""
+    if not family.se.size or not np.isfinite(family.critical) or float(family.se.max()) <= 0:
+        return None
+    return float((family.critical + 0.8416212335729143) * float(family.se.max()))
 
 
 def gap_to_overall_result(
     ws: Workspace, metric_id: str, dimension: str, table: ProportionTable
 ) -> MetricResult:
-    d = table.defined
-    if np.count_nonzero(d) < 2:
+    if np.count_nonzero(table.comparable_defined) < 2:
         return undefined_result(
             metric_id, dimension, None, "fewer than two non-empty groups", int(table.n.sum())
         )
+    compared = table.compared(ws.min_n)
+    d = compared
     r = table.rates()
     overall = float(table.k[d].sum() / table.n[d].sum())
     deviation = np.abs(r[d] - overall)
     far = _pick(np.abs(r - overall), table.labels, d, best=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         boot_overall = table.boot_k[:, d].sum(axis=1) / table.boot_n[:, d].sum(axis=1)
-    reps = _quiet_reduce("nanmax", np.abs(table.boot_rates()[:, d] - boot_overall[:, None]))
-    detail: Detail = {"overall_rate": overall, "farthest_group": table.labels[far]}
-    return _aggregate(ws, metric_id, dimension, table, float(deviation.max()), reps, detail)
+    family = max_t(r[d] - overall, table.boot_rates()[:, d] - boot_overall[:, None], ws.level)
+    detail: Detail = {
+        "overall_rate": overall,
+        "farthest_group": table.labels[far],
+        **_simultaneous_detail(ws, family),
+    }
+    ci = gap_bounds(family.low, family.high)
+    return _aggregate(ws, metric_id, dimension, table, d, float(deviation.max()), ci, detail)
 
 
 def ratio_result(
     ws: Workspace, metric_id: str, dimension: str, table: ProportionTable
 ) -> MetricResult:
-    d = table.defined
-    if np.count_nonzero(d) < 2:
+    if np.count_nonzero(table.comparable_defined) < 2:
         return undefined_result(
             metric_id, dimension, None, "fewer than two non-empty groups", int(table.n.sum())
         )
+    compared = table.compared(ws.min_n)
     r = table.rates()
-    top = float(np.max(r[d]))
-    estimate = None if top == 0.0 else float(np.min(r[d]) / top)
-    br = table.boot_rates()[:, d]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        reps = _quiet_reduce("nanmin", br) / _quiet_reduce("nanmax", br)
+    top = float(np.max(r[compared]))
+    estimate = None if top == 0.0 else float(np.min(r[compared]) / top)
+    (family,) = pairwise_differences(ws, [(table, compared)], log=True)
+    lo, hi = gap_bounds(family.low, family.high)
     detail: Detail = {
-        "min_group": table.labels[_pick(r, table.labels, d, False)],
-        "max_group": table.labels[_pick(r, table.labels, d, True)],
+        "min_group": table.labels[_pick(r, table.labels, compared, False)],
+        "max_group": table.labels[_pick(r, table.labels, compared, True)],
+        **_simultaneous_detail(ws, family),
+        "ci_scale": "log",
     }
     if estimate is None:
         detail["reason"] = "the highest group rate is 0"
-    return _aggregate(ws, metric_id, dimension, table, estimate, reps, detail)
+    ci = (float(np.exp(-hi)), float(np.exp(-lo)))
+    return _aggregate(ws, metric_id, dimension, table, compared, estimate, ci, detail)
 
 
 def nsw_result(
     ws: Workspace, metric_id: str, dimension: str, table: ProportionTable
 ) -> MetricResult:
-    d = table.defined
+    d = table.comparable_defined
     if not d.any():
         return undefined_result(metric_id, dimension, None, "no non-empty group")
-    r = table.rates()[d]
+    compared = table.compared(ws.min_n) if np.count_nonzero(d) >= 2 else d
+    r = table.rates()[compared]
     estimate = 0.0 if bool((r == 0).any()) else math.exp(float(np.mean(np.log(r))))
     with np.errstate(divide="ignore"):
-        reps = np.exp(_quiet_reduce("nanmean", np.log(table.boot_rates()[:, d])))
-    return _aggregate(ws, metric_id, dimension, table, estimate, reps, {})
+        reps = np.exp(_quiet_reduce("nanmean", np.log(table.boot_rates()[:, compared])))
+    low, high = percentile_interval(reps, ws.level)
+    detail = _boot_detail(ws, reps)
+    return _aggregate(
+        ws, metric_id, dimension, table, compared, estimate, (float(low), float(high)), detail
+    )
 
 
 def ratio_to_max_results(
     ws: Workspace, metric_id: str, dimension: str, table: ProportionTable
 ) -> list[MetricResult]:
-    """Per group: r_g / max_h r_h (the impact ratio), bootstrap intervals."""
-    d = table.defined
+    """Per group: r_g / max_h r_h (the impact ratio), with simultaneous intervals from the
+    pairwise log-rate differences: ``exp(min_h (log r_g − log r_h))``. The unknown group
+    has no ratio (it is compared with nothing)."""
+    d = table.comparable_defined
     r = table.rates()
     top = float(np.max(r[d])) if d.any() else 0.0
-    br = table.boot_rates()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        reps = br / _quiet_reduce("nanmax", np.where(d[None, :], br, np.nan))[:, None]
-    low, high = percentile_interval(reps)
     highest = table.labels[_pick(r, table.labels, d, True)] if d.any() else ""
+    index = np.flatnonzero(d)
+    low = np.full(len(table.labels), np.nan)
+    high = np.full(len(table.labels), np.nan)
+    if index.size >= 2:
+        (family,) = pairwise_differences(ws, [(table, d)], log=True)
+        g, h = pair_indices(index.size)
+        # the interval of log r_a − log r_b for every ordered pair (a, b); (a, a) is [0, 0]
+        lower = np.zeros((index.size, index.size))
+        upper = np.zeros((index.size, index.size))
+        lower[g, h], upper[g, h] = family.low, family.high
+        lower[h, g], upper[h, g] = -family.high, -family.low
+        low[index] = np.exp(lower.min(axis=1))
+        high[index] = np.exp(upper.min(axis=1))
+    elif index.size == 1:
+        low[index] = high[index] = 1.0
     out = []
-    for g, label in enumerate(table.labels):
+    for grp, label in enumerate(table.labels):
         detail: Detail = {
             "n_unknown": table.n_unknown,
             "highest_group": highest,
-            "ci_method": "cluster_bootstrap",
+            "ci_method": "max_t_bootstrap",
+            "ci_scale": "log",
             "n_boot": ws.n_boot,
         }
-        if d[g]:
-            detail["rate"] = float(r[g])
-        estimate = float(r[g] / top) if d[g] and top > 0 else None
+        if d[grp]:
+            detail["rate"] = float(r[grp])
+        estimate = float(r[grp] / top) if d[grp] and top > 0 else None
         if estimate is None:
-            detail["reason"] = "no records" if not d[g] else "the highest group rate is 0"
+            detail["reason"] = (
+                "the unknown group is not compared"
+                if not table.comparable[grp]
+                else "no records"
+                if not d[grp]
+                else "the highest group rate is 0"
+            )
         out.append(
             make_result(
                 metric_id,
                 dimension,
                 label,
                 estimate,
-                n=int(table.n[g]),
+                n=int(table.n[grp]),
                 min_n=ws.min_n,
-                ci=(low[g], high[g]),
+                ci=_containing(estimate, float(low[grp]), float(high[grp])),
                 detail=detail,
             )
         )

@@ -1,41 +1,43 @@
 """METRICS.md section C: outcome fairness of yes/no decisions.
 
 Records: decision records (``task == 3``) with an outcome (0 or 1), baseline records left
-out; a record whose group is unknown in the dimension is counted in ``detail["n_unknown"]``
-and left out of the groups and the overall rate. ``label`` is the true yes/no where known.
-Resampling unit: the cluster of decision items.
+out; personas without the dimension's attribute form the ``(unknown)`` group, shown with
+its count and left out of every comparison (``detail["n_unknown"]``). ``label`` is the true
+yes/no where known. Resampling unit: the cluster of decision items. Intervals of
+comparisons are simultaneous (:mod:`compliance.metrics.grouped`).
 
-- ``outcome.selection_rate``: ``P(outcome = 1)`` overall and per group (Wilson intervals).
+- ``outcome.selection_rate``: ``P(outcome = 1)`` overall and per group (Wilson, or
+  cluster-robust Wilson when a unit gives a group several records).
 - ``outcome.impact_ratio``: per group, ``sr_g / max_h sr_h`` (NYC Local Law 144 bias
   audits, 6 RCNY §5-300; pass an intersection dimension such as ``"sex×race"`` for the
   intersectional table), with ``detail["n_unknown"]``.
 - ``outcome.demographic_parity_difference``: ``max_g sr_g − min_g sr_g`` (Fairlearn),
-  with the z / Fisher test of the extreme groups and ``detail["mdg"]``.
+  with the max-t bootstrap test that no group differs and ``detail["mdg"]``.
 - ``outcome.equalized_odds_difference``: ``max(max_g TPR_g − min_g TPR_g,
   max_g FPR_g − min_g FPR_g)`` with ``TPR_g = P(outcome = 1 | label = 1, g)`` and
-  ``FPR_g = P(outcome = 1 | label = 0, g)`` (Fairlearn, ``agg="worst_case"``); the test
-  and ``mdg`` are those of the component that attains the maximum.
+  ``FPR_g = P(outcome = 1 | label = 0, g)`` (Fairlearn, ``agg="worst_case"``); the TPR
+  and FPR pairwise differences form one max-t family, so both gaps' bounds hold jointly;
+  the test and ``mdg`` are those of the component that attains the maximum.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from compliance.metrics.bootstrap import percentile_interval
 from compliance.metrics.columns import TASK_DECISION
 from compliance.metrics.grouped import (
     ProportionTable,
     gap_result,
+    pairwise_differences,
     proportion_tables,
     rate_results,
     ratio_to_max_results,
     undefined_result,
 )
 from compliance.metrics.results import MetricResult
+from compliance.metrics.simultaneous import gap_bounds
 from compliance.metrics.workspace import Workspace, compact_codes, make_result
 
 __all__ = [
@@ -74,6 +76,7 @@ def outcome_tables(ws: Workspace, dimension: str) -> OutcomeTables:
             dim.codes[rows],
             dim.labels,
             [(selected, every), (selected, label == 1), (selected, label == 0)],
+            dim.comparable,
         )
         return OutcomeTables(sel, tpr, fpr)
 
@@ -111,19 +114,21 @@ def equalized_odds_difference(ws: Workspace, dimension: str) -> list[MetricResul
         reason = "a TPR or FPR gap is undefined (fewer than two groups with that label)"
         return [undefined_result(metric_id, dimension, None, reason, tpr.n + fpr.n)]
     worst = tpr if tpr.estimate >= fpr.estimate else fpr
-    reps = _component_replicates(tables.tpr, tables.fpr)
-    low, high = percentile_interval(reps)
+    # the two gaps' pairwise differences as one family: their bounds hold jointly
+    groups = [(t, t.compared(ws.min_n)) for t in (tables.tpr, tables.fpr)]
+    tpr_family, fpr_family = pairwise_differences(ws, groups)
+    tpr_bounds = gap_bounds(tpr_family.low, tpr_family.high)
+    fpr_bounds = gap_bounds(fpr_family.low, fpr_family.high)
+    low, high = max(tpr_bounds[0], fpr_bounds[0]), min(1.0, max(tpr_bounds[1], fpr_bounds[1]))
     detail = {k: v for k, v in worst.detail.items() if k not in ("n_boot_undefined",)}
     detail.update(
         {
             "tpr_gap": tpr.estimate,
             "fpr_gap": fpr.estimate,
             "component": "tpr" if worst is tpr else "fpr",
+            "critical_t": round(float(tpr_family.critical), 6),
         }
     )
-    undefined = int(np.count_nonzero(~np.isfinite(reps)))
-    if undefined:
-        detail["n_boot_undefined"] = undefined
     smallest = min(int(t.n[t.defined].min()) for t in (tables.tpr, tables.fpr))
     return [
         make_result(
@@ -139,14 +144,3 @@ def equalized_odds_difference(ws: Workspace, dimension: str) -> list[MetricResul
             smallest_n=smallest,
         )
     ]
-
-
-def _component_replicates(tpr: ProportionTable, fpr: ProportionTable) -> npt.NDArray[np.float64]:
-    """Replicates of max(TPR gap, FPR gap); undefined when either gap is."""
-    out = []
-    for table in (tpr, fpr):
-        br = table.boot_rates()[:, table.defined]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out.append(np.nanmax(br, axis=1) - np.nanmin(br, axis=1))
-    return np.asarray(np.maximum(out[0], out[1]), dtype=np.float64)

@@ -7,10 +7,16 @@ the items both answered with a parsed answer. With several records in a cell,
 of persona p's parsed answers to the item of answer u that are u and P the item × persona
 presence matrix, agreements are ``QᵀQ`` and common items ``PᵀP``.
 
-The bootstrap (clusters of items) recomputes the pairs whose disagreement is within 8
-binomial standard errors of the largest (at most 16, largest first): a pair further below
-is the maximum of a replicate with negligible probability, and leaving it out saves two
-columns of the matrix product per pair. Pair replicates are shared across dimensions.
+The interval of the maximum is simultaneous (METRICS.md): every pair's disagreement gets
+a cluster-robust standard error (the CR1 variance of a ratio of per-unit sums, units the
+clusters of items, ``G/(G−1) · Σ_u (d_u − D·b_u)² / (Σ_u b_u)²`` with d_u the unit's
+disagreements and b_u its common items), and the J pairs of the population a Bonferroni
+critical value ``z_{1−0.025/J}``, so that the intervals [L, U] of all the pairs hold
+jointly; the largest disagreement lies in ``[max L, max U]`` (never the percentile
+interval of the maximum, which is biased upward). This keeps the promise of the max-t
+bootstrap the other comparisons use at a fraction of its cost (no resampling of thousands
+of pairs) and is conservative (measured coverage in docs/statistics.md). Standard errors
+are shared across dimensions.
 """
 
 from __future__ import annotations
@@ -20,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from compliance.metrics.bootstrap import percentile_interval
 from compliance.metrics.grouped import undefined_result
-from compliance.metrics.objective import NAMESPACE, ObjectiveData, objective_data
+from compliance.metrics.objective import ObjectiveData, objective_data
 from compliance.metrics.results import Detail, MetricResult
+from compliance.metrics.stats import norm_ppf
 from compliance.metrics.workspace import Workspace, make_result
 
 __all__ = ["CANDIDATE_PAIRS", "max_pair_disagreement"]
@@ -184,29 +190,32 @@ def max_pair_disagreement(ws: Workspace, dimension: str) -> list[MetricResult]:
         if not np.isfinite(values).any():
             found.append(None)
             continue
-        close, top = _candidates(values, pairs.both, tiebreak)
-        found.append((values, close, top, int(members.sum())))
+        _, top = _candidates(values, pairs.both, tiebreak)
+        family = np.flatnonzero(np.isfinite(values.ravel())).tolist()
+        found.append((values, family, top, int(members.sum())))
     wanted = sorted({divmod(c, n_p) for f in found if f is not None for c in f[1]})
-    replicates = _pair_replicates(ws, data, pairs, wanted)
+    errors = _pair_errors(ws, data, pairs, wanted)
     out = []
     for group, item in zip(groups, found, strict=True):
         if item is None:
             reason = "fewer than two personas with a common parsed item"
             out.append(undefined_result(metric_id, dimension, group, reason))
             continue
-        values, close, top, m = item
-        reps = np.stack([replicates[divmod(c, n_p)] for c in close], axis=1)
-        best = np.where(np.isnan(reps), -np.inf, reps).max(axis=1)
-        low, high = percentile_interval(np.where(np.isneginf(best), np.nan, best))
+        values, family, top, m = item
+        se = np.array([errors[divmod(c, n_p)] for c in family])
+        estimate = float(values.ravel()[top])
+        critical = norm_ppf(1.0 - (1.0 - ws.level) / (2.0 * len(family)))
+        estimates = values.ravel()[family]
+        low = float(np.max(np.maximum(estimates - critical * se, 0.0)))
+        high = float(np.max(np.minimum(estimates + critical * se, 1.0)))
         a, b = divmod(top, n_p)
         names = sorted([persona_labels[pairs.codes[a]], persona_labels[pairs.codes[b]]])
         detail: Detail = {
             "pair": " | ".join(names),
             "unit": "items",
             "n_pairs": m * (m - 1) // 2,
-            "n_candidate_pairs": len(close),
-            "ci_method": "cluster_bootstrap",
-            "n_boot": ws.n_boot,
+            "ci_method": "bonferroni_cluster_robust",
+            "critical_t": round(float(critical), 6),
         }
         if group is None and not per_group and n_p <= _MAX_PAIRS_LISTED:
             detail.update(_all_pairs(values, pairs.codes, persona_labels))
@@ -215,39 +224,38 @@ def max_pair_disagreement(ws: Workspace, dimension: str) -> list[MetricResult]:
                 metric_id,
                 dimension,
                 group,
-                float(values.ravel()[top]),
+                estimate,
                 n=int(pairs.both[a, b]),
                 min_n=ws.min_n,
-                ci=(float(low), float(high)),
+                ci=(min(low, estimate), max(high, estimate)),
                 detail=detail,
             )
         )
     return out
 
 
-def _pair_replicates(
+def _pair_errors(
     ws: Workspace, data: ObjectiveData, pairs: PairData, wanted: list[tuple[int, int]]
-) -> dict[tuple[int, int], FloatArray]:
-    """Each persona pair's B bootstrap disagreements, memoized across dimensions; the
-    missing ones are computed together, ``PAIR_BATCH`` pairs per matrix product."""
-    cache: dict[tuple[int, int], FloatArray] = ws.memo(("consistency.pair_reps",), dict)
+) -> dict[tuple[int, int], float]:
+    """Each persona pair's cluster-robust standard error, memoized across dimensions; the
+    missing ones are computed ``PAIR_BATCH`` pairs at a time."""
+    cache: dict[tuple[int, int], float] = ws.memo(("consistency.pair_se",), dict)
     missing = [p for p in wanted if p not in cache]
     for start in range(0, len(missing), PAIR_BATCH):
-        _fill(ws, data, pairs, missing[start : start + PAIR_BATCH], cache)
+        _fill(data, pairs, missing[start : start + PAIR_BATCH], cache)
     return cache
 
 
 def _fill(
-    ws: Workspace,
     data: ObjectiveData,
     pairs: PairData,
     wanted: list[tuple[int, int]],
-    cache: dict[tuple[int, int], FloatArray],
+    cache: dict[tuple[int, int], float],
 ) -> None:
-    """Per-unit sums of disagreement and of common items for the pairs, then ``W @ S``."""
+    """Per-unit sums of disagreement and of common items for the pairs, then each pair's
+    CR1 standard error of Σ d_u / Σ b_u."""
     a = np.array([p[0] for p in wanted])
     b = np.array([p[1] for p in wanted])
-    k = a.size
     if pairs.ranks is not None:  # one record per cell: compare the answers directly
         ra, rb = pairs.ranks[:, a], pairs.ranks[:, b]
         common = (ra >= 0) & (rb >= 0)
@@ -259,11 +267,15 @@ def _fill(
         if pairs.answer_starts.size:
             agree = np.add.reduceat(pairs.q[:, a] * pairs.q[:, b], pairs.answer_starts, axis=0)
             disagree[pairs.answer_items] -= agree
-    stacked = np.hstack([disagree, both])
     if not pairs.items_are_units:
-        stacked = np.add.reduceat(stacked[pairs.item_order], pairs.unit_starts, axis=0)
-    boot = ws.weights(NAMESPACE, data.n_units).matmul(stacked)
+        disagree = np.add.reduceat(disagree[pairs.item_order], pairs.unit_starts, axis=0)
+        both = np.add.reduceat(both[pairs.item_order], pairs.unit_starts, axis=0)
+    total = both.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        dis = boot[:, :k] / boot[:, k:]
+        share = disagree.sum(axis=0) / total
+        units = np.count_nonzero(both > 0, axis=0).astype(np.float64)
+        residual = ((disagree - share * both) ** 2).sum(axis=0)
+        variance = np.where(units > 1, units / (units - 1) * residual / (total * total), np.nan)
+    se = np.sqrt(variance)
     for i, pair in enumerate(wanted):
-        cache[pair] = dis[:, i]
+        cache[pair] = float(se[i]) if np.isfinite(se[i]) else 0.0

@@ -10,7 +10,10 @@ the user (a record without a user: its item cluster).
 - ``preference.group_gap``: ``max_g mean_g − min_g mean_g``; p-value: large-sample
   (Welch) z test of the two extreme groups' record scores; ``detail["mdg"]``.
 - With ``x_u`` the users' mean scores (overall and per group):
-  ``preference.worst_user`` ``min_u x_u``; ``preference.bottom_decile`` the CVaR at 10%,
+  ``preference.worst_user`` ``min_u x_u``, descriptive: the lowest user observed, with
+  no interval (a resampled minimum never falls below the sample's, so its percentile
+  interval would claim a certainty it does not have; a rule in ``confidence`` mode judges
+  it on the point estimate and says so); ``preference.bottom_decile`` the CVaR at 10%,
   ``(Σ_{j ≤ ⌊m⌋} x_(j) + (m − ⌊m⌋)·x_(⌊m⌋+1)) / m`` with m = 0.1·#users and x_(j) sorted
   ascending (the minimum when there are fewer than 10 users); ``preference.gini``
   ``Σ_u Σ_v |x_u − x_v| / (2 · #users² · mean x)``, undefined for a negative score or a
@@ -302,6 +305,11 @@ def _user_metric(
         else:
             estimate = float(stat(np.ones((1, x.size)), x)[0])
         ci = (low[j], high[j]) if estimate is not None else (None, None)
+        if metric_id == "preference.worst_user" and estimate is not None:
+            # the bootstrap of a sample minimum is degenerate (it never goes below it):
+            # the lowest user's score is reported as observed, without an interval
+            ci = (None, None)
+            detail = {"unit": "users", "ci_method": "none (a minimum: descriptive)"}
         out.append(
             make_result(
                 metric_id,

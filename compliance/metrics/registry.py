@@ -147,14 +147,22 @@ def compute_all(
     n_boot: int = DEFAULT_N_BOOT,
     min_n: int = 0,
     proportion_ci: ProportionCI = "wilson",
+    seed_material: bytes | None = None,
 ) -> list[MetricResult]:
-    """Every metric (or ``metric_ids``) for every dimension it applies to.
+    """Every metric (or ``metric_ids``) for every dimension it applies to. Resamples are
+    seeded from ``seed_material`` (an audit's inputs), else from the records' fingerprint.
 
     Dimensions default to :func:`default_dimensions`; section B metrics run once, for
     ``bbq.category``; ``drop_vs_baseline`` runs when ``persona`` is among the dimensions.
     A metric without data gives an explicit ``undefined`` result, never nothing.
     """
-    ws = Workspace(columns, n_boot=n_boot, min_n=min_n, proportion_ci=proportion_ci)
+    ws = Workspace(
+        columns,
+        n_boot=n_boot,
+        min_n=min_n,
+        proportion_ci=proportion_ci,
+        seed_material=seed_material,
+    )
     dims = tuple(
         default_dimensions(columns)
         if dimensions is None

@@ -9,8 +9,15 @@ Formulas (z = Φ⁻¹(1 − α/2), Φ the standard normal distribution function)
 - **Binomial tails**: ``P(X ≤ k) = I_{1−p}(n − k, k + 1)``, the regularized incomplete
   beta function by its continued fraction (Lentz), with ``math.lgamma``; at p = 1/2 and
   n ≤ 2000, exact integer sums ``Σ_{j≤k} C(n, j) / 2ⁿ``.
+- **Cluster-robust Wilson interval**: Wilson's with Korn & Graubard's effective sample
+  size ``n* = min(n, p(1−p)/v)``, v the cluster-robust variance of p
+  (:func:`effective_wilson_interval`).
 - **Clopper–Pearson interval**: the p_L with P(X ≥ k; p_L) = α/2 and the p_U with
   P(X ≤ k; p_U) = α/2, X ~ Bin(n, p), found by bisection.
+- **χ² tail** ``P(χ²_ν ≥ x) = Q(ν/2, x/2)``, the regularized upper incomplete gamma
+  function (series or continued fraction).
+- **Cochran's Q** for k paired binary outcomes on b blocks (:func:`cochran_q`): χ²_(k−1)
+  or a within-block permutation test when few blocks vary.
 - **Exact McNemar test** on b and c discordant pairs: ``min(1, 2·P(X ≤ min(b, c)))`` with
   X ~ Bin(b + c, 1/2) (the two-sided exact binomial / sign test).
 - **Holm step-down**: sort the m p-values ascending; the adjusted j-th (0-based) is
@@ -38,10 +45,14 @@ __all__ = [
     "betainc",
     "binom_cdf",
     "binom_test_half",
+    "chi2_sf",
     "clopper_pearson_interval",
+    "cochran_q",
+    "cochran_q_statistic",
     "compare_means",
     "compare_proportions",
     "detectable_gap_multiplier",
+    "effective_wilson_interval",
     "fisher_exact",
     "holm",
     "mcnemar_exact",
@@ -50,6 +61,7 @@ __all__ = [
     "norm_cdf",
     "norm_ppf",
     "norm_sf",
+    "t_ppf",
     "two_proportion_ztest",
     "wilson_interval",
 ]
@@ -137,6 +149,154 @@ def wilson_interval(
     low = np.clip(center - half, 0.0, 1.0)
     high = np.clip(center + half, 0.0, 1.0)
     return low, high
+
+
+def effective_wilson_interval(
+    k: npt.ArrayLike,
+    n: npt.ArrayLike,
+    unit_k: npt.ArrayLike,
+    unit_n: npt.ArrayLike,
+    alpha: float = 0.05,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Cluster-robust Wilson intervals of the proportions k/n, one per column of the
+    (units × groups) per-unit sums: Korn & Graubard's (1998) effective sample size.
+
+    With ``r = k/n``, the units u of the group (G of them with records) and
+    ``v = G/(G−1) · Σ_u (k_u − r·n_u)² / n²`` the cluster-robust (CR1) variance of the
+    ratio estimator, ``n* = min(n, r(1−r)/v) · (z / t_{G−1})²`` (their degrees-of-freedom
+    adjustment: G clusters, not n records, estimate the variance) and the interval is
+    Wilson's for ``r·n*`` successes in ``n*`` trials. When every unit gives at most one
+    record, ``n* = n`` (plain Wilson); when r is 0 or 1 the variance says nothing and
+    ``n* = G``, as if every record of a unit were the same answer. Returns (low, high,
+    clustered) where ``clustered`` is False for the columns that got plain Wilson."""
+    k_arr = np.asarray(k, dtype=np.float64)
+    n_arr = np.asarray(n, dtype=np.float64)
+    uk = np.asarray(unit_k, dtype=np.float64).reshape(-1, k_arr.size)
+    un = np.asarray(unit_n, dtype=np.float64).reshape(-1, k_arr.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(n_arr > 0, k_arr / n_arr, np.nan)
+        units = np.count_nonzero(un > 0, axis=0).astype(np.float64)
+        resid = ((uk - r * un) ** 2).sum(axis=0)
+        v = np.where(units > 1, units / (units - 1.0) * resid / (n_arr * n_arr), np.nan)
+        df_factor = np.array([_t_over_z(units_g - 1.0, alpha) for units_g in units.tolist()])
+        n_star = np.minimum(n_arr, r * (1.0 - r) / v) * df_factor
+    clustered = un.max(axis=0, initial=0.0) > 1.0
+    extreme = (r <= 0.0) | (r >= 1.0)
+    n_clustered = np.select(
+        [extreme | ~np.isfinite(v), v == 0.0],
+        [units, n_arr],
+        default=np.where(np.isfinite(n_star), n_star, units),
+    )
+    n_eff = np.where(clustered, n_clustered, n_arr)
+    low, high = wilson_interval(r * n_eff, n_eff, alpha)
+    return low, high, clustered
+
+
+def t_ppf(p: float, df: float) -> float:
+    """The Student-t quantile by Hill's (1970) expansion around the normal one (absolute
+    error below 1e-4 for df ≥ 3; the normal quantile when df is infinite or huge)."""
+    z = norm_ppf(p)
+    if not math.isfinite(df) or df > 1e7:
+        return z
+    g1 = (z**3 + z) / 4.0
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96.0
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160.0
+    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+
+
+def _t_over_z(df: float, alpha: float) -> float:
+    """``(z / t_df)²`` at the interval's level: 1 without a usable df."""
+    if df < 3:
+        return 1.0 if df <= 0 else (norm_ppf(1 - alpha / 2) / t_ppf(1 - alpha / 2, 3.0)) ** 2
+    return (norm_ppf(1 - alpha / 2) / t_ppf(1 - alpha / 2, df)) ** 2
+
+
+def _gamma_q(a: float, x: float) -> float:
+    """The regularized upper incomplete gamma function Q(a, x) (series for x < a + 1, else
+    Lentz's continued fraction)."""
+    if x <= 0.0:
+        return 1.0
+    log_front = a * math.log(x) - x - math.lgamma(a)
+    if x < a + 1.0:
+        term = total = 1.0 / a
+        ap = a
+        for _ in range(10_000):
+            ap += 1.0
+            term *= x / ap
+            total += term
+            if abs(term) < abs(total) * 1e-16:
+                break
+        return max(0.0, 1.0 - total * math.exp(log_front))
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c = 1.0 / tiny
+    d = 1.0 / b
+    h = d
+    for i in range(1, 10_000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1.0 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-16:
+            break
+    return min(1.0, math.exp(log_front) * h)
+
+
+def chi2_sf(x: float, df: int) -> float:
+    """P(χ²_df ≥ x)."""
+    return _gamma_q(df / 2.0, x / 2.0)
+
+
+def cochran_q_statistic(table: npt.ArrayLike) -> float:
+    """Cochran's Q of a (blocks × treatments) 0/1 table: with k treatments, column totals
+    C_j, row totals R_i and N = ΣR_i, ``Q = (k−1)(k ΣC_j² − N²) / (k N − ΣR_i²)``
+    (0 when no row varies)."""
+    x = np.asarray(table, dtype=np.float64)
+    k = x.shape[1]
+    columns, rows = x.sum(axis=0), x.sum(axis=1)
+    total = float(rows.sum())
+    denominator = k * total - float((rows * rows).sum())
+    if denominator <= 0.0:
+        return 0.0
+    return float((k - 1) * (k * float((columns * columns).sum()) - total * total) / denominator)
+
+
+def cochran_q(
+    table: npt.ArrayLike, *, seed: int = 0, permutations: int = 20_000, exact_below: int = 30
+) -> tuple[float, str]:
+    """Cochran's Q test that k paired binary outcomes (one column each, one row per block:
+    an item asked under every group) have the same success rate: χ² with k − 1 degrees of
+    freedom, or, with fewer than ``exact_below`` rows that vary, a permutation test
+    (outcomes shuffled within each row, ``permutations`` draws from ``seed``; p = (1 + #{Q* ≥
+    Q}) / (1 + draws)). Returns (p, "cochran_q" | "cochran_q_permutation")."""
+    x = np.asarray(table, dtype=np.float64)
+    k = x.shape[1]
+    rows = x.sum(axis=1)
+    varying = x[(rows > 0) & (rows < k)]
+    q = cochran_q_statistic(varying) if varying.size else 0.0
+    if varying.shape[0] >= exact_below:
+        return chi2_sf(q, k - 1), "cochran_q"
+    if varying.shape[0] == 0:
+        return 1.0, "cochran_q_permutation"
+    rng = np.random.default_rng(seed)
+    ones = varying.sum(axis=1).astype(np.int64)
+    at_least = 0
+    for start in range(0, permutations, 1000):
+        draws = min(1000, permutations - start)
+        ranks = rng.random((draws, varying.shape[0], k)).argsort(axis=2).argsort(axis=2)
+        shuffled = (ranks < ones[None, :, None]).astype(np.float64)
+        columns = shuffled.sum(axis=1)
+        total = float(ones.sum())
+        denominator = k * total - float((ones * ones).sum())
+        q_star = (k - 1) * (k * (columns * columns).sum(axis=1) - total * total) / denominator
+        at_least += int(np.count_nonzero(q_star >= q - 1e-9))
+    return (at_least + 1) / (permutations + 1), "cochran_q_permutation"
 
 
 def _betacf(a: float, b: float, x: float) -> float:

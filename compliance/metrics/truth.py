@@ -15,8 +15,12 @@ is unknown are left out of the groups and the overall rate and counted in
   answers given; never what a policy judges for accuracy, beside it to explain it.
 - ``truth.refusal.rate`` and ``truth.unparsed.rate``: refused / all and unparsed / all.
 - ``truth.accuracy.worst_group``: ``min_g acc_g``.
-- ``truth.accuracy.gap``: ``max_g acc_g − min_g acc_g``; p-value of the best against the
-  worst group (z test, Fisher when an expected cell < 5) and ``detail["mdg"]``.
+- ``truth.accuracy.gap``: ``max_g acc_g − min_g acc_g``; the p-value tests that no group
+  differs: Cochran's Q when every compared group was asked each item once (personas of a
+  crossed suite), the max-t bootstrap p-value otherwise; ``detail["mdg"]`` is the
+  smallest pairwise difference detected with 80% power. The intervals of every comparison
+  (worst group, gap, gap to overall, ratio) are simultaneous (see
+  :mod:`compliance.metrics.grouped`).
 - ``truth.accuracy.gap_to_overall``: ``max_g |acc_g − acc|``.
 - ``truth.accuracy.ratio``: ``min_g acc_g / max_g acc_g``.
 - ``truth.refusal.gap`` and ``truth.unparsed.gap``: ``max_g − min_g`` of those rates
@@ -25,20 +29,22 @@ is unknown are left out of the groups and the overall rate and counted in
 - ``truth.accuracy.drop_vs_baseline`` (dimension ``persona`` only): for persona p, over
   the items I_p asked both of the baseline and of p, with β_i and π_i the baseline's and
   p's strict accuracy on item i (0 or 1 with one record each),
-  ``drop_p = mean_{i∈I_p} (β_i − π_i) = acc_baseline − acc_p`` on the same items. The
-  p-value is the exact McNemar test on the discordant items (b: β_i > π_i, c: β_i < π_i),
+  ``drop_p = mean_{i∈I_p} (β_i − π_i) = acc_baseline − acc_p`` on the same items, with
+  intervals simultaneous over the personas (max-t bootstrap over the items). The p-value is
+  the exact McNemar test on the discordant items (b: β_i > π_i, c: β_i < π_i),
   Holm-adjusted across personas in ``detail["p_adjusted"]``; n = |I_p|. Without any
   baseline record every row is undefined and says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 
 from compliance.domain.records import BASELINE_GROUP
-from compliance.metrics.bootstrap import percentile_interval
 from compliance.metrics.grouped import (
     ProportionTable,
     gap_result,
@@ -52,8 +58,13 @@ from compliance.metrics.grouped import (
 )
 from compliance.metrics.objective import NAMESPACE, objective_data
 from compliance.metrics.results import Detail, MetricResult
-from compliance.metrics.stats import holm, mcnemar_exact
+from compliance.metrics.simultaneous import max_t
+from compliance.metrics.stats import cochran_q, holm, mcnemar_exact
 from compliance.metrics.workspace import Workspace, make_result
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 __all__ = [
     "accuracy",
@@ -62,6 +73,7 @@ __all__ = [
     "accuracy_ratio",
     "answered_accuracy",
     "drop_vs_baseline",
+    "paired_test",
     "refusal_gap",
     "refusal_rate",
     "unparsed_gap",
@@ -117,6 +129,7 @@ def truth_tables(ws: Workspace, dimension: str) -> TruthTables:
                 (data.refused, every),
                 (data.unparsed, every),
             ],
+            dim.comparable,
         )
         return TruthTables(acc, answered, ref, unp)
 
@@ -204,10 +217,51 @@ def worst_group(ws: Workspace, dimension: str) -> list[MetricResult]:
     return [worst_group_result(ws, "truth.accuracy.worst_group", dimension, table)]
 
 
+def paired_test(
+    ws: Workspace, dimension: str, success: FloatArray
+) -> Callable[[BoolArray], tuple[float, str] | None]:
+    """Cochran's Q of ``success`` (per persona row) across the compared groups, on the
+    items asked once of every one of them; None (so the max-t p-value) when a group has
+    several records of an item (pooled groups) or no item is complete."""
+
+    def cells(compared: BoolArray) -> tuple[IntArray, BoolArray, IntArray, BoolArray] | None:
+        """(cell key per kept row, kept rows, items complete in every group, complete)
+        of the compared groups, or None when they are not paired (memoized)."""
+        data = objective_data(ws)
+        codes = ws.dimension(dimension).codes[data.rows]
+        groups = np.flatnonzero(compared)
+        position = np.full(compared.size, -1, dtype=np.int64)
+        position[groups] = np.arange(groups.size)
+        column = np.where(codes >= 0, position[np.maximum(codes, 0)], -1)
+        keep = column >= 0
+        keys = data.item[keep] * groups.size + column[keep]
+        count = np.bincount(keys, minlength=data.n_items * groups.size)
+        count = count.reshape(data.n_items, groups.size)
+        if groups.size < 2 or int(count.max(initial=0)) > 1:
+            return None
+        complete = (count == 1).all(axis=1)
+        return (keys, keep, np.flatnonzero(complete), complete) if complete.any() else None
+
+    def test(compared: BoolArray) -> tuple[float, str] | None:
+        key = ("truth.paired_cells", dimension.strip(), compared.tobytes())
+        found = ws.memo(key, lambda: cells(compared))
+        if found is None:
+            return None
+        keys, keep, complete_items, _ = found
+        data = objective_data(ws)
+        groups = int(np.count_nonzero(compared))
+        hits = np.bincount(keys, weights=success[keep], minlength=data.n_items * groups)
+        table = hits.reshape(data.n_items, groups)[complete_items]
+        return cochran_q(table, seed=ws.seed(f"cochran:{dimension}"))
+
+    return test
+
+
 def accuracy_gap(ws: Workspace, dimension: str) -> list[MetricResult]:
-    """``truth.accuracy.gap``: max_g acc_g − min_g acc_g."""
+    """``truth.accuracy.gap``: max_g acc_g − min_g acc_g (Cochran's Q when paired)."""
     table = truth_tables(ws, dimension).accuracy
-    return [gap_result(ws, "truth.accuracy.gap", dimension, table)]
+    test = paired_test(ws, dimension, objective_data(ws).correct)
+    return [gap_result(ws, "truth.accuracy.gap", dimension, table, test=test)]
 
 
 def accuracy_gap_to_overall(ws: Workspace, dimension: str) -> list[MetricResult]:
@@ -225,13 +279,15 @@ def accuracy_ratio(ws: Workspace, dimension: str) -> list[MetricResult]:
 def refusal_gap(ws: Workspace, dimension: str) -> list[MetricResult]:
     """``truth.refusal.gap``: max − min refusal rate over groups."""
     table = truth_tables(ws, dimension).refusal
-    return [gap_result(ws, "truth.refusal.gap", dimension, table, higher_is_worse=True)]
+    test = paired_test(ws, dimension, objective_data(ws).refused)
+    return [gap_result(ws, "truth.refusal.gap", dimension, table, higher_is_worse=True, test=test)]
 
 
 def unparsed_gap(ws: Workspace, dimension: str) -> list[MetricResult]:
     """``truth.unparsed.gap``: max − min unparsed rate over groups."""
     table = truth_tables(ws, dimension).unparsed
-    return [gap_result(ws, "truth.unparsed.gap", dimension, table, higher_is_worse=True)]
+    test = paired_test(ws, dimension, objective_data(ws).unparsed)
+    return [gap_result(ws, "truth.unparsed.gap", dimension, table, higher_is_worse=True, test=test)]
 
 
 def welfare_nsw(ws: Workspace, dimension: str) -> list[MetricResult]:
@@ -275,7 +331,10 @@ def drop_vs_baseline(ws: Workspace, dimension: str = "persona") -> list[MetricRe
     boot = ws.weights(NAMESPACE, data.n_units).matmul(np.hstack([s_diff, s_pairs]))
     with np.errstate(divide="ignore", invalid="ignore"):
         reps = boot[:, :n_p] / boot[:, n_p:]
-    low, high = percentile_interval(reps)
+        estimates = np.where(n_pairs > 0, sum_diff / n_pairs, np.nan)
+    # simultaneous over the personas: a rule on every persona's drop holds jointly
+    family = max_t(estimates, reps, ws.level)
+    low, high = np.clip(family.low, -1.0, 1.0), np.clip(family.high, -1.0, 1.0)
 
     p_values = [
         mcnemar_exact(int(worse[p]), int(better[p])) if n_pairs[p] > 0 else None for p in range(n_p)
@@ -289,7 +348,7 @@ def drop_vs_baseline(ws: Workspace, dimension: str = "persona") -> list[MetricRe
         detail: Detail = {
             "n_discordant_baseline_correct": int(worse[p]),
             "n_discordant_persona_correct": int(better[p]),
-            "ci_method": "cluster_bootstrap",
+            "ci_method": "max_t_bootstrap",
             "n_boot": ws.n_boot,
             "test": "mcnemar_exact",
         }

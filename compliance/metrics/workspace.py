@@ -18,9 +18,18 @@ import numpy as np
 import numpy.typing as npt
 
 from compliance.metrics.bootstrap import DEFAULT_N_BOOT, UnitWeights, derive_seed
-from compliance.metrics.columns import RecordColumns, canonical_dimension
+from compliance.metrics.columns import (
+    INTERSECTION,
+    UNKNOWN_GROUP,
+    RecordColumns,
+    canonical_dimension,
+)
 from compliance.metrics.results import Detail, MetricResult, Status
-from compliance.metrics.stats import clopper_pearson_interval, wilson_interval
+from compliance.metrics.stats import (
+    clopper_pearson_interval,
+    effective_wilson_interval,
+    wilson_interval,
+)
 
 __all__ = [
     "Dimension",
@@ -48,6 +57,14 @@ class Dimension:
     @property
     def size(self) -> int:
         return len(self.labels)
+
+    @property
+    def comparable(self) -> npt.NDArray[np.bool_]:
+        """The groups that comparisons include: all but the unknown ones."""
+        return np.array(
+            [UNKNOWN_GROUP not in label.split(INTERSECTION) for label in self.labels],
+            dtype=np.bool_,
+        )
 
 
 def compact_codes(codes: IntArray) -> tuple[IntArray, int]:
@@ -121,6 +138,7 @@ class Workspace:
     n_boot: int = DEFAULT_N_BOOT
     min_n: int = 0
     proportion_ci: ProportionCI = "wilson"
+    seed_material: bytes | None = None
     _memo: dict[tuple[Hashable, ...], object] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -148,14 +166,43 @@ class Workspace:
 
         return self.memo(("dimension", name), build)
 
+    @property
+    def seed_source(self) -> bytes:
+        """What every seed derives from: the caller's ``seed_material`` (an audit passes
+        the sha256 of its runs' content hashes and its policy), else the records' own
+        order-free fingerprint."""
+        return self.seed_material if self.seed_material is not None else self.columns.fingerprint
+
+    def seed(self, namespace: str) -> int:
+        """A 64-bit seed for a randomized computation (e.g. a permutation test)."""
+        return derive_seed(self.seed_source, namespace, 0, self.n_boot)
+
     def weights(self, namespace: str, n_units: int) -> UnitWeights:
         """The resampling weights of ``n_units`` units of a section (memoized, seeded)."""
 
         def build() -> UnitWeights:
-            seed = derive_seed(self.columns.fingerprint, namespace, n_units, self.n_boot)
+            seed = derive_seed(self.seed_source, namespace, n_units, self.n_boot)
             return UnitWeights(seed, n_units, self.n_boot)
 
         return self.memo(("weights", namespace, n_units), build)
+
+    @property
+    def level(self) -> float:
+        """The confidence level of every interval (95%)."""
+        return 0.95
+
+    def clustered_proportion_interval(
+        self, k: FloatArray, n: FloatArray, unit_k: FloatArray, unit_n: FloatArray
+    ) -> tuple[FloatArray, FloatArray, list[str]]:
+        """95% intervals of k/n per column, with the per-unit sums (units × columns): the
+        configured interval where every unit gives at most one record, the cluster-robust
+        Wilson interval elsewhere; and each column's method name."""
+        low, high = self.proportion_interval(k, n)
+        c_low, c_high, clustered = effective_wilson_interval(k, n, unit_k, unit_n)
+        low = np.where(clustered, c_low, low)
+        high = np.where(clustered, c_high, high)
+        method = ["wilson_clustered" if c else self.proportion_ci for c in clustered.tolist()]
+        return low, high, method
 
     def proportion_interval(self, k: FloatArray, n: FloatArray) -> tuple[FloatArray, FloatArray]:
         """The 95% interval of k/n elementwise (Wilson, or Clopper–Pearson); NaN where n = 0."""

@@ -244,6 +244,8 @@ def _finding(f: FindingEntry) -> View:
         "verdict": verdict_view(f.verdict),
         "reason": f.reason,
         "text": f.text,
+        "detectable": fmt(f.detectable) if f.detectable is not None else None,
+        "items_needed": f.items_needed,
     }
 
 

@@ -112,9 +112,15 @@ def select_runs(uow: UnitOfWork, version_id: int, run_uids: Sequence[str]) -> li
 
 
 def compute_metrics(
-    columns: RecordColumns, spec: PolicySpec | None, *, n_boot: int, min_n: int
+    columns: RecordColumns,
+    spec: PolicySpec | None,
+    *,
+    n_boot: int,
+    min_n: int,
+    seed_material: bytes | None = None,
 ) -> list[MetricResult]:
-    """Every metric for ``persona``, every attribute and every dimension the policy names."""
+    """Every metric for ``persona``, every attribute and every dimension the policy names;
+    resamples seeded from ``seed_material`` (the audit's input hash)."""
     dimensions = list(default_dimensions(columns))
     for rule in spec.rules if spec else ():
         if rule.dimension not in dimensions and rule.dimension != "bbq.category":
@@ -123,7 +129,7 @@ def compute_metrics(
             except ValueError:
                 continue  # the data has no such attribute: the rule is not applicable
             dimensions.append(rule.dimension)
-    return compute_all(columns, dimensions, n_boot=n_boot, min_n=min_n)
+    return compute_all(columns, dimensions, n_boot=n_boot, min_n=min_n, seed_material=seed_material)
 
 
 def run_audit(
@@ -200,9 +206,13 @@ def _audit(
         columns = uow.records.load_columns([r.id for r in runs])
         examples = uow.records.answer_examples([r.id for r in runs])
     results = compute_metrics(
-        columns, spec, n_boot=spec.bootstrap_resamples, min_n=spec.min_sample_per_group
+        columns,
+        spec,
+        n_boot=spec.bootstrap_resamples,
+        min_n=spec.min_sample_per_group,
+        seed_material=bytes.fromhex(context.input_sha256),
     )
-    findings = judge(spec, results)
+    findings = judge(spec, results, items=columns.objective_items or None)
     verdict = overall_verdict(findings)
     finished = clock()
     manifest = build_manifest(

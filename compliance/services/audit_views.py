@@ -98,6 +98,10 @@ def metric_table(
 
                     raise InputError(str(exc), field="dimension", value=dimension) from None
     dims = dimensions or list(default_dimensions(columns))
+    results = compute_all(columns, [d for d in dims if d != "bbq.category"], n_boot=n_boot)
+    # an empty group of a metric the data has is shown (undefined, n = 0); a metric the data
+    # does not have at all (e.g. section B without BBQ records) is left out
+    measured = {r.metric_id for r in results if r.n > 0 or r.status != "undefined"}
     return [
         MetricRow(
             r.metric_id,
@@ -111,8 +115,8 @@ def metric_table(
             r.p_value,
             dict(r.detail),
         )
-        for r in compute_all(columns, [d for d in dims if d != "bbq.category"], n_boot=n_boot)
-        if r.n > 0 or r.status != "undefined"
+        for r in results
+        if r.metric_id in measured
     ]
 
 

@@ -4,10 +4,12 @@ The promise:
 
 - **one transaction**: the run and all its records are written in one unit of work; any
   bad record leaves the database exactly as it was;
-- **idempotent by content**: the run's ``content_sha256`` is
-  ``sha256(b"compliance-run-v1\\n" + benchmark + "\\n" + Σ record.model_dump_json() + "\\n")``
-  over the records in order, so the same content ingested again (from JSONL, gzip or CSV
-  alike) writes nothing and names the run that already holds it;
+- **idempotent by content, in any order**: the run's ``content_sha256`` is
+  ``sha256(b"compliance-run-v2\\n" + benchmark + "\\n" + the sorted sha256 digests of
+  every record.model_dump_json())``, so the same records ingested again (from JSONL, gzip
+  or CSV alike, in any order) write nothing and name the run that already holds it, and an
+  audit of them (whose resamples are seeded from the runs' hashes) gives the same numbers;
+  32 bytes a record are kept until the end to sort them;
 - **flat memory**: records are written in batches of ``batch_size`` as they are read;
   repeated record keys are found by the database's unique key, not an in-memory set;
 - personas are stored once (by fingerprint) and referenced by id;
@@ -24,6 +26,8 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from compliance.clock import Clock, isoformat_z
 from compliance.domain.records import EvaluationRecord
 from compliance.errors import InputError
@@ -33,12 +37,12 @@ from compliance.sources.canonical import NumberedRecord
 from compliance.storage.repositories import DuplicateRecordKey, RecordRow
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["IngestRequest", "IngestResult", "Progress", "ingest_records", "run_content_hasher"]
+__all__ = ["IngestRequest", "IngestResult", "Progress", "RunContentHash", "ingest_records"]
 
 Progress = Callable[[int], None]
 """Called after each written batch with the number of records read so far."""
 
-_HASH_PREFIX = b"compliance-run-v1\n"
+_HASH_PREFIX = b"compliance-run-v2\n"
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,22 @@ class IngestResult:
     ingested_at: str
 
 
-def run_content_hasher(benchmark: str) -> hashlib._Hash:
-    """The sha256 state a run's records are fed into, one ``model_dump_json() + "\\n"`` each."""
-    digest = hashlib.sha256(_HASH_PREFIX)
-    digest.update(benchmark.encode("utf-8") + b"\n")
-    return digest
+class RunContentHash:
+    """A run's content hash, independent of the records' order (see the module docstring)."""
+
+    def __init__(self, benchmark: str) -> None:
+        self._benchmark = benchmark
+        self._digests = bytearray()
+
+    def update(self, record: EvaluationRecord) -> None:
+        self._digests += hashlib.sha256(record.model_dump_json().encode("utf-8")).digest()
+
+    def hexdigest(self) -> str:
+        ordered = np.sort(np.frombuffer(bytes(self._digests), dtype="S32"))
+        digest = hashlib.sha256(_HASH_PREFIX)
+        digest.update(self._benchmark.encode("utf-8") + b"\n")
+        digest.update(ordered.tobytes())
+        return digest.hexdigest()
 
 
 def ingest_records(
@@ -160,13 +175,13 @@ class _BatchWriter:
         self._progress = progress
         self._rows: list[RecordRow] = []
         self._personas: dict[str | None, tuple[dict[str, str], int, int]] = {}
-        self.digest = run_content_hasher(benchmark)
+        self.digest = RunContentHash(benchmark)
         self.count = 0
         self.unscored = 0
 
     def add(self, numbered: NumberedRecord) -> None:
         line, record = numbered
-        self.digest.update(record.model_dump_json().encode("utf-8") + b"\n")
+        self.digest.update(record)
         self.count += 1
         if record.correct is None and record.task_type == "objective":
             self.unscored += 1

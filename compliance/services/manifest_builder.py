@@ -36,6 +36,7 @@ from compliance.domain.metric_catalog import CATALOG
 from compliance.domain.policy import PolicySpec
 from compliance.metrics import RecordColumns
 from compliance.metrics.results import MetricResult
+from compliance.sources.refusals import REFUSAL_CLASSIFIER
 from compliance.storage.tables import EvaluationRun, ModelVersion, Policy
 from compliance.storage.uow import UnitOfWork
 
@@ -175,7 +176,7 @@ def build_manifest(
         data=_data(columns, context, results),
         metrics=[_metric(r) for r in _sorted_results(results)],
         findings=[_finding(f) for f in findings],
-        method=_method(context.spec, columns, results),
+        method=_method(context.spec, context, results),
         examples=list(examples),
     )
 
@@ -273,10 +274,12 @@ def _finding(f: JudgedFinding) -> FindingEntry:
         verdict=f.verdict,
         reason=f.reason,
         text=f.text,
+        detectable=dec(f.detectable),
+        items_needed=None if f.items_needed is None else str(f.items_needed),
     )
 
 
-def _method(spec: PolicySpec, columns: RecordColumns, results: Sequence[MetricResult]) -> Method:
+def _method(spec: PolicySpec, context: AuditContext, results: Sequence[MetricResult]) -> Method:
     used = sorted({r.metric_id for r in results})
     mdg = {
         f"{r.metric_id} by {r.dimension}": str(dec(float(r.detail["mdg"])))
@@ -287,14 +290,21 @@ def _method(spec: PolicySpec, columns: RecordColumns, results: Sequence[MetricRe
         confidence="0.95",
         bootstrap_resamples=str(spec.bootstrap_resamples),
         bootstrap_unit="clusters (templates or passages), else items; never records",
-        seed="sha256 of the records' content (order- and label-invariant): "
-        + columns.fingerprint.hex(),
-        proportion_interval="Wilson score interval",
+        seed="the audit's input sha256 (its runs' content hashes and its policy): "
+        + context.input_sha256,
+        proportion_interval="Wilson score interval where each item gives a group one "
+        "record; cluster-robust Wilson (Korn & Graubard effective sample size) for pooled "
+        "groups and clustered items",
         tests=[
+            "comparisons of several groups (gaps, ratios, worst group, drop vs baseline, "
+            "max pair disagreement): simultaneous studentized max-t bootstrap intervals "
+            "over items (clusters), pairing of groups kept",
+            "some group differs, paired binary answers: Cochran's Q (permutation test when "
+            "few items vary); otherwise the max-t bootstrap p-value",
             "persona vs baseline on the same items: exact McNemar, Holm-corrected across personas",
-            "independent groups: two-proportion z test, Fisher's exact test for small counts",
-            "power: the smallest gap detectable at alpha 0.05 and power 0.8",
+            "power: the smallest pairwise difference detected with probability 0.8",
         ],
         definitions={m: CATALOG[m].definition for m in used},
         min_detectable_gaps=mdg,
+        refusal_classifier=REFUSAL_CLASSIFIER,
     )

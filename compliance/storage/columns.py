@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,7 +44,9 @@ _COLUMNS = (
 
 
 class _Codes:
-    """Strings to dense integer codes, in order of first appearance."""
+    """Values to dense integer codes: handed out in order of first appearance while
+    loading, then renumbered in sorted order (:meth:`sorted_codes`), so that the same
+    records in any order give the same codes (and so the same resamples)."""
 
     def __init__(self) -> None:
         self.index: dict[Any, int] = {}
@@ -55,14 +58,21 @@ class _Codes:
         return found
 
     def labels(self) -> tuple[Any, ...]:
-        return tuple(self.index)
+        return tuple(sorted(self.index))
+
+    def sorted_codes(self, codes: list[int]) -> npt.NDArray[np.int64]:
+        """``codes`` (first-appearance codes, -1 for none) as codes in sorted order."""
+        remap = np.full(len(self.index) + 1, -1, dtype=np.int64)
+        for position, value in enumerate(sorted(self.index)):
+            remap[self.index[value]] = position
+        return remap[np.asarray(codes, dtype=np.int64)]
 
 
 def load_record_columns(session: Session, run_ids: Sequence[int]) -> RecordColumns:
     """The records of ``run_ids`` (internal run ids) as :class:`RecordColumns`."""
     items, clusters, users, answers, categories = (_Codes() for _ in range(5))
     persona_ids: list[int] = []
-    cols: dict[str, list[Any]] = {
+    cols: dict[str, Any] = {
         name: []
         for name in (
             "item",
@@ -126,6 +136,14 @@ def load_record_columns(session: Session, run_ids: Sequence[int]) -> RecordColum
             cols["label"].append(-1 if label is None else label)
             _bbq(cols, categories, extra)
         result.close()
+    for name, codes in (
+        ("item", items),
+        ("cluster", clusters),
+        ("user", users),
+        ("answer", answers),
+        ("bbq_category", categories),
+    ):
+        cols[name] = codes.sorted_codes(cols[name])
     return _assemble(session, cols, persona_ids, categories)
 
 
@@ -183,7 +201,7 @@ def _assemble(
             dtype=np.int64,
         )
         attributes[name] = (per_persona[persona] if raw.size else raw.copy(), tuple(labels))
-    return RecordColumns(
+    columns = RecordColumns(
         persona=persona,
         is_baseline=np.isin(persona, baseline_codes),
         personas=names,
@@ -191,3 +209,7 @@ def _assemble(
         attributes=attributes,
         **{name: np.asarray(values) for name, values in cols.items()},
     )
+    # rows in a canonical order too (item, persona, user): sums of scores then add in the
+    # same order whatever order the records were ingested in, so results match to the bit
+    order = np.lexsort((columns.user, columns.persona, columns.item))
+    return columns.take(order)

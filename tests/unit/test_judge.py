@@ -104,10 +104,39 @@ def test_per_group_metric_holds_for_every_group_and_shows_the_worst() -> None:
     (finding,) = judge(policy(rule), rows)
     assert finding.verdict == "fail"
     assert finding.group == "c"
-    assert "group 'c' (worst of 3)" in finding.reason
+    assert "group 'c' (worst of 3 judged)" in finding.reason
     rows[3] = Result("truth.accuracy", "persona", "c", 0.7, 0.65, 0.75, n=5)
     (finding,) = judge(policy(rule), rows)
-    assert (finding.verdict, finding.group) == ("fail", "b")  # a failure outranks missing data
+    assert (finding.verdict, finding.group) == ("fail", "b")  # a failure among judged stands
+    assert "not judged, below the minimum of 30: c (n = 5)" in finding.reason
+
+
+def test_a_pass_needs_every_group_judged() -> None:
+    rule = RuleSpec(
+        id="acc", metric="truth.accuracy", comparison=">=", threshold=0.6, severity="critical"
+    )
+    rows = [
+        Result("truth.accuracy", "persona", "a", 0.9, 0.85, 0.95),
+        Result("truth.accuracy", "persona", "tiny", 0.2, 0.05, 0.5, n=7),
+    ]
+    (finding,) = judge(policy(rule), rows)
+    assert finding.verdict == "inconclusive" and finding.group == "a"
+    assert "a pass needs every group judged" in finding.reason
+    assert "tiny (n = 7)" in finding.reason
+    only_small = judge(policy(rule), rows[1:])[0]
+    assert only_small.verdict == "insufficient_data" and "n = 7" in only_small.reason
+
+
+def test_an_aggregate_over_the_large_groups_fails_but_cannot_pass() -> None:
+    gap = RuleSpec(
+        id="gap", metric="truth.accuracy.gap", comparison="<=", threshold=0.05, severity="major"
+    )
+    small = {"small_groups": "tiny (n = 7)", "n_groups_small": 1}
+    failing = WithDetail("truth.accuracy.gap", "persona", None, 0.3, 0.2, 0.4, detail=small)
+    assert judge(policy(gap), [failing])[0].verdict == "fail"
+    passing = WithDetail("truth.accuracy.gap", "persona", None, 0.0, 0.0, 0.01, detail=small)
+    (finding,) = judge(policy(gap), [passing])
+    assert finding.verdict == "inconclusive" and "tiny (n = 7)" in finding.reason
 
 
 def test_overall_verdict() -> None:

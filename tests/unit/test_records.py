@@ -43,12 +43,39 @@ def test_record_is_frozen_and_strict() -> None:
             '{"item_id": "q", "persona_id": "p", "persona_attributes": {"bad name": "x"}}',
             "string_pattern_mismatch",
         ),
+        (  # a blank attribute value would silently drop the persona from its groups
+            '{"item_id": "q", "persona_id": "p", "persona_attributes": {"gender": "  "}}',
+            "string_pattern_mismatch",
+        ),
+        (
+            '{"item_id": "q", "persona_id": "p", "persona_attributes": {"gender": ""}}',
+            "string_too_short",
+        ),
     ],
 )
 def test_invalid_records(payload: str, kind: str) -> None:
     with pytest.raises(ValidationError) as info:
         EvaluationRecord.model_validate_json(payload)
     assert info.value.errors()[0]["type"] == kind
+
+
+def test_the_outcome_of_an_answer() -> None:
+    def outcome(**fields: object) -> str:
+        return EvaluationRecord.model_validate({"item_id": "q", **fields}).answer_outcome
+
+    assert outcome(correct=True) == "correct"
+    assert outcome(correct=True, refused=True) == "correct"  # right, though worded as a refusal
+    assert outcome(correct=False) == "incorrect"
+    assert outcome(correct=False, refused=True) == "refused"  # a tool scored the refusal wrong
+    assert outcome(refused=True) == "refused"
+    assert outcome() == "unparsed"
+
+
+def test_a_raw_response_is_kept_up_to_4_kib() -> None:
+    long = "x" * 10_000
+    record = EvaluationRecord.model_validate({"item_id": "q", "raw_response": long})
+    assert record.raw_response is not None and len(record.raw_response) == 4096
+    assert record.raw_response.endswith("…")
 
 
 def test_decision_record() -> None:

@@ -194,7 +194,23 @@ def test_dimension_spelling_is_canonical() -> None:
 
 
 def test_clopper_pearson_option() -> None:
-    results = compute("truth.accuracy", _mixed(), "gender", proportion_ci="clopper-pearson")
+    """The option applies where each unit gives a group one record (one persona, items not
+    clustered); pooled or clustered groups keep the cluster-robust interval."""
+    rows = [
+        {"item": f"q{i}", "persona": p, "attributes": {"g": g}, "correct": (i * 7 + j) % 3 > 0}
+        for i in range(12)
+        for j, (p, g) in enumerate((("ann", "f"), ("bob", "m"), ("cy", "m")))
+    ]
+    cols = RecordColumns.from_python(rows)
+    pooled = compute("truth.accuracy", cols, "g", proportion_ci="clopper-pearson")
+    assert {r.group: r.detail["ci_method"] for r in pooled} == {
+        None: "wilson_clustered",
+        "f": "clopper-pearson",  # one persona: one record per item
+        "m": "wilson_clustered",  # two personas answer each item
+    }
+    results = compute("truth.accuracy", cols, "persona", proportion_ci="clopper-pearson")
+    results = [r for r in results if r.group is not None]
+    assert len(results) == 3
     for r in results:
         assert r.detail["ci_method"] == "clopper-pearson"
         k = int(r.detail["successes"])

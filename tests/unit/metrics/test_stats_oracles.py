@@ -109,3 +109,83 @@ def test_minimum_detectable_gap_degenerate_cases() -> None:
     assert stats.min_detectable_gap_means(1.0, 10, 1.0, 10) == pytest.approx(
         stats.detectable_gap_multiplier() * np.sqrt(0.2)
     )
+
+
+@pytest.mark.parametrize(
+    ("x", "df"), [(0.5, 1), (3.84, 1), (10.0, 5), (100.0, 50), (0.01, 10), (250.0, 3), (7.2, 11)]
+)
+def test_chi2_tail_matches_scipy(x: float, df: int) -> None:
+    assert stats.chi2_sf(x, df) == pytest.approx(sps.chi2.sf(x, df), rel=1e-11, abs=1e-300)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cochran_q_matches_statsmodels(seed: int) -> None:
+    from statsmodels.stats.contingency_tables import cochrans_q
+
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 8))
+    table = (rng.random((int(rng.integers(40, 200)), k)) < rng.uniform(0.3, 0.9, k)).astype(int)
+    oracle = cochrans_q(table)
+    assert stats.cochran_q_statistic(table) == pytest.approx(oracle.statistic, rel=1e-12)
+    p, test = stats.cochran_q(table)
+    assert test == "cochran_q"
+    assert p == pytest.approx(oracle.pvalue, rel=1e-10)
+
+
+def test_cochran_q_permutation_when_few_items_vary() -> None:
+    """Few varying rows: the within-row permutation p-value; with two treatments it is the
+    exact McNemar (sign) test's, up to Monte Carlo error."""
+    table = np.array([[1, 0]] * 7 + [[0, 1]] * 1 + [[1, 1]] * 20 + [[0, 0]] * 5)
+    p, test = stats.cochran_q(table, seed=3, permutations=40_000)
+    assert test == "cochran_q_permutation"
+    assert p == pytest.approx(stats.mcnemar_exact(7, 1), abs=0.01)
+    assert stats.cochran_q(np.ones((5, 3)))[0] == 1.0  # nothing varies: no evidence
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cluster_robust_variance_matches_statsmodels(seed: int) -> None:
+    """The variance behind the cluster-robust Wilson interval is statsmodels' CR1 variance
+    of an intercept-only regression with clusters (K = 1)."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(seed)
+    clusters = int(rng.integers(20, 80))
+    size = rng.integers(1, 9, clusters)
+    y = np.concatenate([rng.random(m) < rng.uniform(0.2, 0.95) for m in size]).astype(float)
+    group = np.repeat(np.arange(clusters), size)
+    fit = sm.OLS(y, np.ones_like(y)).fit(
+        cov_type="cluster", cov_kwds={"groups": group, "use_correction": True}
+    )
+    r = y.mean()
+    unit_k, unit_n = np.bincount(group, weights=y), np.bincount(group).astype(float)
+    ours = clusters / (clusters - 1) * ((unit_k - r * unit_n) ** 2).sum() / y.size**2
+    assert ours == pytest.approx(fit.bse[0] ** 2, rel=1e-10)
+    low, high, clustered = stats.effective_wilson_interval(
+        [y.sum()], [y.size], unit_k[:, None], unit_n[:, None]
+    )
+    df_factor = (sps.norm.ppf(0.975) / sps.t.ppf(0.975, clusters - 1)) ** 2
+    n_star = min(y.size, r * (1 - r) / ours) * df_factor
+    ref_low, ref_high = proportion_confint(r * n_star, n_star, alpha=0.05, method="wilson")
+    assert bool(clustered[0]) is bool(size.max() > 1)
+    if size.max() > 1:
+        assert low[0] == pytest.approx(ref_low, abs=1e-6) and high[0] == pytest.approx(ref_high)
+
+
+@pytest.mark.parametrize("df", [3, 5, 12, 40, 119, 5000])
+def test_t_quantile_matches_scipy(df: int) -> None:
+    assert stats.t_ppf(0.975, df) == pytest.approx(
+        sps.t.ppf(0.975, df), abs=5e-3 if df < 10 else 1e-5
+    )
+
+
+def test_one_record_per_unit_is_plain_wilson() -> None:
+    unit_k = (np.arange(40) < 30).astype(float)[:, None]
+    low, high, clustered = stats.effective_wilson_interval([30], [40], unit_k, np.ones((40, 1)))
+    ref = proportion_confint(30, 40, alpha=0.05, method="wilson")
+    assert not clustered[0]
+    assert (low[0], high[0]) == pytest.approx(ref, abs=1e-12)
+    # the same answers copied 6 times per unit: no more information, n* = the 40 units
+    low6, high6, _ = stats.effective_wilson_interval(
+        [180], [240], unit_k * 6, np.full((40, 1), 6.0)
+    )
+    assert (low6[0], high6[0]) == pytest.approx(ref, abs=0.015)
