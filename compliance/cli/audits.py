@@ -12,6 +12,7 @@ from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
 from compliance.cli.usage import command_group
+from compliance.domain.metric_catalog import CATALOG
 from compliance.errors import InputError
 from compliance.services.audit import AuditRequest, AuditResult, run_audit
 from compliance.services.audit_views import (
@@ -171,8 +172,13 @@ def _print_summary(a: AuditSummary) -> None:
 
 
 def metrics(
-    model: Annotated[str, typer.Option("--model", help="registered model name")],
-    version: Annotated[str, typer.Option("--version", help="registered model version")],
+    model: Annotated[str | None, typer.Option("--model", help="registered model name")] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="registered model version")
+    ] = None,
+    list_: Annotated[
+        bool, typer.Option("--list", help="the metric catalogue: ids, formulas, sources")
+    ] = False,
     dimension: Annotated[
         list[str] | None,
         typer.Option(
@@ -182,7 +188,16 @@ def metrics(
     resamples: Annotated[int, typer.Option(min=100, max=100_000, help="bootstrap size")] = 2000,
     json_: JsonFlag = False,
 ) -> None:
-    """Print every metric of the model version's latest runs, before any policy judges them."""
+    """Print every metric of the model version's latest runs, before any policy judges them
+    (with --list: the catalogue of every metric a policy may name)."""
+    if list_:
+        _catalogue(json_)
+        return
+    if model is None or version is None:
+        raise InputError(
+            "needs --model and --version (or --list for the catalogue)",
+            field="--model" if model is None else "--version",
+        )
     rows = metric_table(
         get_app().uow_factory, model, version, dimensions=dimension, n_boot=resamples
     )
@@ -203,5 +218,33 @@ def metrics(
             str(r.n),
             "-" if r.p_value is None else f"{r.p_value:.3g}",
             r.status,
+        )
+    out_console.print(table)
+
+
+def _catalogue(json_: bool) -> None:
+    entries = [
+        {
+            "id": spec.id,
+            "section": spec.section,
+            "title": spec.title,
+            "definition": spec.definition,
+            "better": spec.better,
+            "per_group": spec.per_group,
+            "source": spec.source,
+        }
+        for spec in CATALOG.values()
+    ]
+    if json_:
+        emit_json(entries)
+        return
+    table = Table("id", "section", "better", "definition", "source")
+    for e in entries:
+        table.add_row(
+            str(e["id"]),
+            str(e["section"]),
+            str(e["better"]),
+            str(e["definition"]),
+            str(e["source"]),
         )
     out_console.print(table)

@@ -48,6 +48,10 @@ def _m(
 
 
 _SCORE = (-100.0, 100.0)
+_PERG = (
+    'Okite et al. 2025, "Benchmarking and Improving LLM Robustness for Personalized '
+    'Generation" (arXiv 2509.19358)'
+)
 _FREE = (None, None)
 
 CATALOG: dict[str, MetricSpec] = {
@@ -177,6 +181,38 @@ CATALOG: dict[str, MetricSpec] = {
             "Largest persona-pair disagreement",
             "max over persona pairs (g, h) of mean_i [a(i,g) ≠ a(i,h)].",
             "low",
+        ),
+        _m(
+            "truth.consistency.breakage_rate",
+            "A",
+            "Breakage rate",
+            "Over the (item, persona) pairs whose baseline answer is right: the share not "
+            "answered right under the persona (strict: refused and unparsed are not right); "
+            "per persona and pooled over every pair.",
+            "low",
+            per_group=True,
+            source=_PERG + ", Breakage Rate",
+        ),
+        _m(
+            "truth.consistency.performance_variation",
+            "A",
+            "Performance variation",
+            "1 − |A_p ∩ A_0| / |A_p ∪ A_0|: the Jaccard distance between the pairs answered "
+            "right under the persona and the same pairs answered right at baseline; per "
+            "persona and pooled.",
+            "low",
+            per_group=True,
+            source=_PERG + ", Performance Variation",
+        ),
+        _m(
+            "truth.robustness_error",
+            "A",
+            "Robustness error",
+            "Over baseline-right pairs with a preference-following judgement: 1 − the share "
+            "answered right and following the preference; not applicable without judgements.",
+            "low",
+            per_group=True,
+            source=_PERG + ", Robustness Error",
         ),
         _m(
             "truth.welfare.nsw",
@@ -312,6 +348,16 @@ CATALOG: dict[str, MetricSpec] = {
             "max − min of per-group mean score.",
             "low",
             (0.0, None),
+        ),
+        _m(
+            "preference.alignment_failure",
+            "D",
+            "Alignment failure",
+            "Over baseline-right pairs with a preference-following judgement: 1 − the share "
+            "that followed the user's preference; not applicable without judgements.",
+            "low",
+            per_group=True,
+            source=_PERG + ", Alignment Failure",
         ),
     )
 }

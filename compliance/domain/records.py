@@ -117,6 +117,11 @@ class EvaluationRecord(BaseModel):
     )
     correct: bool | None = Field(default=None, description="null when the answer was not scored")
     refused: bool = Field(default=False, description="the model declined to answer")
+    followed_preference: bool | None = Field(
+        default=None,
+        description="whether the answer followed the user's stated preference (a judge's "
+        "verdict, as PERG's); null when not judged",
+    )
     preference_score: float | None = Field(
         default=None, description="the user's score of the personalized answer"
     )

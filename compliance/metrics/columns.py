@@ -80,7 +80,7 @@ _INT_COLUMNS = (
     "bbq_unknown",
     "bbq_label",
 )
-_INT8_COLUMNS = ("correct", "task", "outcome", "label")
+_INT8_COLUMNS = ("correct", "task", "outcome", "label", "followed")
 _BOOL_COLUMNS = ("is_baseline", "refused", "bbq_ambiguous", "bbq_negative")
 _FLOAT_COLUMNS = ("preference_score", "reference_score")
 _DEFAULT_MINUS_ONE = (
@@ -90,6 +90,7 @@ _DEFAULT_MINUS_ONE = (
     "correct",
     "outcome",
     "label",
+    "followed",
     "bbq_category",
     "bbq_pred",
     "bbq_target",
@@ -165,12 +166,15 @@ class RecordColumns:
     bbq_target: IntArray
     bbq_unknown: IntArray
     bbq_label: IntArray
+    followed: Int8Array | None = None  # 1, 0, or -1 when not judged (default: all -1)
     personas: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     attributes: AttributeTable = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = np.asarray(self.item).shape[0]
+        if self.followed is None:
+            object.__setattr__(self, "followed", np.full(n, -1, dtype=np.int8))
         for f in fields(self):
             if f.name in ("personas", "categories", "attributes"):
                 continue
@@ -304,6 +308,7 @@ class RecordColumns:
             answer=_encode([r.get("answer") for r in rows])[0],
             correct=np.array([correct_code(r.get("correct")) for r in rows], dtype=np.int8),
             refused=np.array([bool(r.get("refused", False)) for r in rows], dtype=np.bool_),
+            followed=np.array([_opt_int(r.get("followed")) for r in rows]),
             task=np.array([TASK_CODES[t] if isinstance(t, str) else int(t) for t in task]),
             preference_score=np.array([_opt_float(r.get("preference_score")) for r in rows]),
             reference_score=np.array([_opt_float(r.get("reference_score")) for r in rows]),
@@ -408,7 +413,8 @@ class RecordColumns:
         scores = [
             np.where(np.isnan(s), np.nan, s) for s in (self.preference_score, self.reference_score)
         ]
-        for k, column in enumerate((self.item, self.cluster, self.answer, small)):
+        followed = np.asarray(self.followed, dtype=np.int64) + 1
+        for k, column in enumerate((self.item, self.cluster, self.answer, small, followed)):
             h += column.view(np.uint64) + np.uint64(k)
             _mix(h)
         for k, column in enumerate(scores):

@@ -154,7 +154,9 @@ def proportion_tables(
 
     ``unit``, ``group`` and every spec's arrays are aligned row by row; rows with group -1
     are counted as unknown; ``comparable`` marks the groups comparisons include (default
-    all).
+    all). ``valid`` is a boolean mask (a row is one trial), or float trial weights (a row
+    is a weighted trial, e.g. a pair weighted by the baseline's accuracy on its item; the
+    success then already carries the weight).
     """
     if comparable is None:
         comparable = np.ones(len(labels), dtype=np.bool_)
@@ -168,13 +170,15 @@ def proportion_tables(
     index = []
     for success, valid in specs:
         k_key, n_key = ("k", id(success), id(valid)), ("n", id(valid), 0)
+        weighted = valid.dtype != np.bool_  # trial weights, the success already weighted
         if k_key not in position:
             position[k_key] = len(blocks)
-            blocks.append(keyed_sums(keys, n_units, n_groups, np.where(valid, success, 0.0)))
+            numerator = success if weighted else np.where(valid, success, 0.0)
+            blocks.append(keyed_sums(keys, n_units, n_groups, numerator))
         if n_key not in position:
             position[n_key] = len(blocks)
             blocks.append(keyed_sums(keys, n_units, n_groups, valid.astype(np.float64)))
-        unknown = int(np.count_nonzero(valid & ~known))
+        unknown = int(np.count_nonzero((valid > 0) & ~known))
         index.append((position[k_key], position[n_key], unknown))
     stacked = np.hstack(blocks) if blocks else np.zeros((n_units, 0))
     boot = ws.weights(namespace, n_units).matmul(stacked)

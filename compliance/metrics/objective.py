@@ -62,6 +62,8 @@ class ObjectiveData:
     item_of_answer: IntArray
     flip: FloatArray
     c2i: FloatArray
+    beta: FloatArray  # the baseline's strict accuracy on the row's item (NaN: not asked)
+    followed: npt.NDArray[np.int8]  # preference followed: 1, 0, -1 not judged
     base_n: FloatArray
     base_k: FloatArray
     n_baseline: int
@@ -132,6 +134,8 @@ def _build(ws: Workspace) -> ObjectiveData:
         item_of_answer=item_of_answer.astype(np.int64),
         flip=flip,
         c2i=c2i,
+        beta=np.where(base_n[item] > 0, base_rate, np.nan),
+        followed=np.asarray(cols.followed, dtype=np.int8)[rows],
         base_n=base_n,
         base_k=base_k,
         n_baseline=int(np.count_nonzero(base)),

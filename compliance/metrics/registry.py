@@ -15,7 +15,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from compliance.metrics import bbq, consistency, outcome, pairs, preference, truth
+from compliance.metrics import (
+    bbq,
+    consistency,
+    outcome,
+    pairs,
+    preference,
+    robustness,
+    truth,
+)
 from compliance.metrics.bootstrap import DEFAULT_N_BOOT
 from compliance.metrics.columns import BBQ_DIMENSION, RecordColumns, canonical_dimension
 from compliance.metrics.results import MetricResult
@@ -70,6 +78,15 @@ _SPECS: tuple[MetricSpec, ...] = (
         "low",
     ),
     MetricSpec("truth.welfare.nsw", "A", truth.welfare_nsw, "any", "high"),
+    MetricSpec("truth.consistency.breakage_rate", "A", robustness.breakage_rate, "any", "low"),
+    MetricSpec(
+        "truth.consistency.performance_variation",
+        "A",
+        robustness.performance_variation,
+        "any",
+        "low",
+    ),
+    MetricSpec("truth.robustness_error", "A", robustness.robustness_error, "any", "low"),
     MetricSpec("bbq.accuracy", "B", bbq.accuracy, "bbq.category", "high"),
     MetricSpec(
         "bbq.bias_score.disambiguated", "B", bbq.bias_score_disambiguated, "bbq.category", "near 0"
@@ -94,6 +111,7 @@ _SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("preference.gini", "D", preference.gini, "any", "low"),
     MetricSpec("preference.harmed_share", "D", preference.harmed_share, "any", "low"),
     MetricSpec("preference.group_gap", "D", preference.group_gap, "any", "low"),
+    MetricSpec("preference.alignment_failure", "D", robustness.alignment_failure, "any", "low"),
 )
 
 REGISTRY: Mapping[str, MetricSpec] = {spec.metric_id: spec for spec in _SPECS}

@@ -243,6 +243,7 @@ class _BatchWriter:
             r.parsed_answer,
             r.correct,
             r.refused,
+            r.followed_preference,
             r.preference_score,
             r.reference_score,
             r.outcome,

@@ -167,6 +167,11 @@ class LmEvalSourceConfig(_SourceBase):
         default_factory=lambda: ["doc.persona_id", "doc.persona.id"],
         description="path of the persona id, or paths tried in order",
     )
+    followed_preference_field: FieldPath | None = Field(
+        default="doc.followed_preference",
+        description="path of a yes/no judgement that the answer followed the user's "
+        "preference (absent: not judged)",
+    )
 
 
 ProbeVariant = Literal["system", "inline"]
@@ -203,6 +208,11 @@ class InspectSourceConfig(_SourceBase):
     persona_id_field: FieldPath | list[FieldPath] | None = Field(
         default_factory=lambda: ["metadata.persona_id", "metadata.persona.id"],
         description="path in the sample of the persona id, or paths tried in order",
+    )
+    followed_preference_field: FieldPath | None = Field(
+        default="metadata.followed_preference",
+        description="path in the sample of a yes/no judgement that the answer followed the "
+        "user's preference (absent: not judged)",
     )
     correct_values: list[ScoreValue] = Field(
         default_factory=_correct_values, description="score values meaning correct"

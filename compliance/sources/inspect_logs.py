@@ -65,7 +65,7 @@ from compliance.domain.records import EvaluationRecord, RecordKey, TaskType
 from compliance.errors import InputError
 from compliance.sources.canonical import input_error_from_validation
 from compliance.sources.config import InspectSourceConfig
-from compliance.sources.persona_fields import persona_at
+from compliance.sources.persona_fields import judgement_at, persona_at
 from compliance.sources.refusals import is_refusal
 
 __all__ = ["ZIP_ZSTANDARD", "find_inspect_logs", "inspect_records", "read_inspect_log"]
@@ -378,6 +378,7 @@ class _SampleMapper:
                 parsed_answer=_option_text(answer, choices),
                 correct=self._correct(value, name),
                 refused=is_refusal(completion, self.config.refusal_patterns),
+                followed_preference=judgement_at(sample, self.config.followed_preference_field),
                 benchmark=self.task,
                 extra=extra,
             )

@@ -59,7 +59,7 @@ from compliance.errors import InputError
 from compliance.sources.canonical import NumberedRecord, input_error_from_validation
 from compliance.sources.config import LmEvalSourceConfig
 from compliance.sources.files import open_lines
-from compliance.sources.persona_fields import persona_at, scalar_at
+from compliance.sources.persona_fields import judgement_at, persona_at, scalar_at
 from compliance.sources.refusals import is_refusal
 
 __all__ = [
@@ -259,6 +259,7 @@ def sample_record(
             parsed_answer=parsed,
             correct=correct,
             refused=refused,
+            followed_preference=judgement_at(sample, config.followed_preference_field),
             benchmark=task,
             extra=extra,
         )

@@ -30,7 +30,13 @@ from typing import Any
 
 from compliance.errors import InputError
 
-__all__ = ["id_paths", "persona_at", "scalar_at", "value_at"]
+__all__ = [
+    "id_paths",
+    "judgement_at",
+    "persona_at",
+    "scalar_at",
+    "value_at",
+]
 
 
 def value_at(data: Any, path: str) -> Any:
@@ -111,3 +117,27 @@ def persona_at(
             + (f" (tried: {', '.join(paths)})" if len(paths) > 1 else ""),
         )
     return persona_id, attributes
+
+
+def judgement_at(data: Any, path: str | None) -> bool | None:
+    """A yes/no judgement at ``path`` (``followed_preference``): true/false, 1/0, or
+    "yes"/"no"/"true"/"false" (any case); None when the path is unset or absent; anything
+    else is refused naming the path and value."""
+    if path is None:
+        return None
+    value = value_at(data, path)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _YES | _NO:
+        return value.strip().lower() in _YES
+    raise InputError(
+        "must be a yes/no judgement (true/false, 1/0, yes/no)", field=path, value=value
+    )
+
+
+_YES = {"true", "yes", "1", "y"}
+_NO = {"false", "no", "0", "n"}

@@ -34,6 +34,7 @@ _COLUMNS = (
     EvalRecord.parsed_answer,
     EvalRecord.correct,
     EvalRecord.refused,
+    EvalRecord.followed_preference,
     EvalRecord.preference_score,
     EvalRecord.reference_score,
     EvalRecord.outcome,
@@ -81,6 +82,7 @@ def load_record_columns(session: Session, run_ids: Sequence[int]) -> RecordColum
             "answer",
             "correct",
             "refused",
+            "followed",
             "task",
             "preference_score",
             "reference_score",
@@ -111,6 +113,7 @@ def load_record_columns(session: Session, run_ids: Sequence[int]) -> RecordColum
                 answer,
                 correct,
                 refused,
+                followed,
                 pref,
                 ref,
                 outcome,
@@ -129,6 +132,7 @@ def load_record_columns(session: Session, run_ids: Sequence[int]) -> RecordColum
             cols["answer"].append(-1 if answer is None else answers.code(answer))
             cols["correct"].append(-1 if correct is None else int(correct))
             cols["refused"].append(bool(refused))
+            cols["followed"].append(-1 if followed is None else int(followed))
             cols["task"].append(TASK_CODES[task])
             cols["preference_score"].append(math.nan if pref is None else pref)
             cols["reference_score"].append(math.nan if ref is None else ref)

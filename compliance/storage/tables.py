@@ -213,6 +213,7 @@ class EvalRecord(Base):
     parsed_answer: Mapped[str | None] = mapped_column(Text)
     correct: Mapped[bool | None] = mapped_column(Boolean)
     refused: Mapped[bool] = mapped_column(Boolean)
+    followed_preference: Mapped[bool | None] = mapped_column(Boolean)
     preference_score: Mapped[float | None] = mapped_column(Float)
     reference_score: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[int | None] = mapped_column(SmallInteger)

@@ -98,3 +98,32 @@ def test_the_manifest_and_report_show_examples_of_what_went_wrong(
     html = out.read_text()
     assert "Answers that were not correct" in html and "I cannot answer that." in html
     assert '<th class="num">Refused</th>' in html
+
+
+def test_a_preference_following_judgement_is_stored_and_measured(cli: Cli, tmp_path: Path) -> None:
+    """followed_preference round-trips through the store: 10 items right at baseline, the
+    persona right on all and following the preference on 7 of the 10 it was judged on."""
+    rows = []
+    for i in range(12):
+        rows.append({"item_id": f"q{i}", "correct": i < 10})
+        judged = {"followed_preference": i < 7} if i < 10 else {}
+        rows.append(
+            {
+                "item_id": f"q{i}",
+                "persona_id": "p",
+                "persona_attributes": {"relevance": "relevant"},
+                "correct": True,
+                **judged,
+            }
+        )
+    path = tmp_path / "judged.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert cli("models", "register", "m", "--version", "1").code == 0
+    assert cli("ingest", str(path), "--model", "m", "--version", "1").code == 0
+    out = cli("metrics", "--model", "m", "--version", "1", "--resamples", "100", "--json")
+    table = {(r["metric"], r["dimension"], r["group"]): r for r in json.loads(out.out)}
+    failure = table[("preference.alignment_failure", "persona", "p")]
+    assert failure["estimate"] == pytest.approx(3 / 10) and failure["n"] == 10
+    error = table[("truth.robustness_error", "persona", "p")]
+    assert error["estimate"] == pytest.approx(3 / 10)
+    assert table[("truth.consistency.breakage_rate", "persona", "p")]["estimate"] == 0.0

@@ -34,6 +34,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "parsed_answer",
     "correct",
     "refused",
+    "followed_preference",
     "preference_score",
     "reference_score",
     "outcome",

@@ -35,6 +35,9 @@ CONTRACT_IDS = (
     "truth.consistency.flip_rate",
     "truth.consistency.max_pair_disagreement",
     "truth.welfare.nsw",
+    "truth.consistency.breakage_rate",
+    "truth.consistency.performance_variation",
+    "truth.robustness_error",
     "bbq.accuracy",
     "bbq.bias_score.disambiguated",
     "bbq.bias_score.ambiguous",
@@ -49,11 +52,12 @@ CONTRACT_IDS = (
     "preference.gini",
     "preference.harmed_share",
     "preference.group_gap",
+    "preference.alignment_failure",
 )
 
 
 def test_every_metrics_md_id_is_registered_exactly() -> None:
-    assert len(CONTRACT_IDS) == 30
+    assert len(CONTRACT_IDS) == 34
     assert set(METRIC_IDS) == set(CONTRACT_IDS)
     assert len(METRIC_IDS) == len(set(METRIC_IDS))
     for metric_id in CONTRACT_IDS:
