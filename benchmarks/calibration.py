@@ -170,6 +170,18 @@ def truths(scenario: Scenario) -> dict[tuple[str, str, str | None], float]:
     for name, value in acc.items():
         out[("truth.accuracy", "persona", name)] = value
         out[("truth.accuracy.drop_vs_baseline", "persona", name)] = MEAN_P - value
+    # the breakage rate: P(not right under the persona | right at baseline)
+    kept = {
+        name: (1 - scenario.q.get(name, 0.0))
+        * (1 - scenario.refuse.get(name, 0.0))
+        * (MEAN_P2 / MEAN_P if scenario.sampled else 1.0)
+        for name, _ in PERSONAS
+    }
+    for name, value in kept.items():
+        out[("truth.consistency.breakage_rate", "persona", name)] = 1.0 - value
+    if not scenario.tiny:  # crossed: every persona has the same baseline-right items
+        pooled = 1.0 - float(np.mean(list(kept.values())))
+        out[("truth.consistency.breakage_rate", "persona", None)] = pooled
     values = list(acc.values())
     out[("truth.accuracy.worst_group", "persona", None)] = min(values)
     out[("truth.accuracy.gap", "persona", None)] = max(values) - min(values)
