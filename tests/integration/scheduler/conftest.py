@@ -150,7 +150,7 @@ class Proc:
     def stderr(self) -> str:
         return self.log.read_text() if self.log.exists() else ""
 
-    def wait_log(self, needle: str, timeout: float = 40) -> None:
+    def wait_log(self, needle: str, timeout: float = 180) -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if needle in self.stderr():
@@ -160,7 +160,7 @@ class Proc:
             time.sleep(0.05)
         raise AssertionError(f"{needle!r} not logged in {timeout}s:\n{self.stderr()}")
 
-    def wait_log_re(self, pattern: str, timeout: float = 40) -> None:
+    def wait_log_re(self, pattern: str, timeout: float = 180) -> None:
         regex = re.compile(pattern)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
@@ -255,7 +255,7 @@ def slot_rows(database_url: str) -> dict[str, tuple[str, int, str | None]]:
     return {job: (status, attempts, error) for job, status, attempts, error in rows}
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 45, what: str = "condition") -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 180, what: str = "condition") -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:

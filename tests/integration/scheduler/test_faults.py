@@ -105,10 +105,15 @@ def test_the_trigger_fires_at_the_slot_while_running(
         SLOT - dt.timedelta(seconds=4), DRIVER_REPORTS="0", COMPLIANCE_SWEEP_SECONDS="60"
     )
     proc.wait_log("event=scheduler.start")
-    assert _status(database_url, uid) is None  # nothing before the slot
-    wait_until(lambda: _status(database_url, uid) == "succeeded", timeout=40, what="the slot")
+    wait_until(lambda: _status(database_url, uid) == "succeeded", timeout=180, what="the slot")
     assert proc.terminate() == 0
     assert _audits(database_url) == [("pleaser", "succeeded", "2026-11-23 02:00")]
+    # it ran at the slot, by the trigger, not earlier (however slowly the process started):
+    # the process's clock (the fake one) had reached the slot when the audit began
+    (started,) = query(database_url, "SELECT started_at FROM audits")[0]
+    if isinstance(started, str):  # SQLite gives the text it stored
+        started = dt.datetime.fromisoformat(started)
+    assert (started if started.tzinfo else started.replace(tzinfo=dt.UTC)) >= SLOT
     assert "slot=2026-11-23T02:00:00.000Z status=succeeded" in proc.stderr()
 
 
@@ -125,7 +130,7 @@ def test_kill_9_mid_audit_then_restart_leaves_one_audit_and_one_report(
     assert query(database_url, "SELECT count(*) FROM metric_results") == [(0,)]
     assert slot_rows(database_url)[f"schedule:{uid}"][0] == "running"
     survivor = launcher.start(SLOT + dt.timedelta(seconds=40))
-    wait_until(lambda: _status(database_url, uid) == "succeeded", timeout=50, what="catch-up")
+    wait_until(lambda: _status(database_url, uid) == "succeeded", timeout=180, what="catch-up")
     assert survivor.terminate() == 0
     assert _audits(database_url) == [("steady", "succeeded", "2026-11-23 02:00")]
     assert slot_rows(database_url)[f"schedule:{uid}"][:2] == ("succeeded", 2)
@@ -144,7 +149,7 @@ def test_three_schedulers_started_at_once_run_once(
     uids = [schedule(loaded, m, created=CREATED) for m in ("steady", "pleaser")]
     procs = [launcher.start(SLOT + dt.timedelta(seconds=5), DRIVER_REPORTS="0") for _ in range(3)]
     wait_until(
-        lambda: sum(p.popen.poll() is not None for p in procs) == 2, timeout=40, what="refusals"
+        lambda: sum(p.popen.poll() is not None for p in procs) == 2, timeout=180, what="refusals"
     )
     refused = [p for p in procs if p.popen.poll() is not None]
     (running,) = [p for p in procs if p.popen.poll() is None]
@@ -285,7 +290,7 @@ def test_database_unreachable_at_the_trigger_then_back(
         assert alert.signed and alert.body["error"].startswith("database unavailable")
     finally:
         outage.end()
-    wait_until(lambda: _status(database_url, uid) == "succeeded", timeout=45, what="recovery")
+    wait_until(lambda: _status(database_url, uid) == "succeeded", timeout=180, what="recovery")
     assert proc.terminate() == 0
     assert _audits(database_url) == [("pleaser", "succeeded", "2026-11-23 02:00")]
     log = proc.stderr()
