@@ -255,7 +255,9 @@ def slot_rows(database_url: str) -> dict[str, tuple[str, int, str | None]]:
     return {job: (status, attempts, error) for job, status, attempts, error in rows}
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 180, what: str = "condition") -> None:
+def wait_until(
+    condition: Callable[[], bool], timeout: float = 180, what: str = "condition"
+) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
