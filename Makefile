@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-fast lint format bench clean
+.PHONY: setup demo test test-fast lint format bench fuzz-api clean
 
 # Third-party datasets the tests read in place and never copy (tests/shared_data.py): the
 # workspace's ../shared/data when it is there; set the variables to your own copies otherwise.
@@ -50,6 +50,11 @@ bench: setup  ## every performance run: ratios against a peer or a bare baseline
 
 bench-%: setup  ## one of them, e.g. make bench-api
 	$(BIN)/python benchmarks/$*.py
+
+FUZZ_EXAMPLES ?= 200
+
+fuzz-api: setup  ## the API's Schemathesis contract run, longer (FUZZ_EXAMPLES per operation): before a release
+	COMPLIANCE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/integration/api/test_schemathesis.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
