@@ -89,12 +89,15 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
 
 def manifest_components() -> dict[str, Any]:
     """The manifest's JSON Schema as OpenAPI components: the root as ``ReportManifest``,
-    each ``$defs`` entry as ``ReportManifest<Name>`` (references rewritten to match)."""
+    each ``$defs`` entry as ``ReportManifest<Name>`` (references rewritten to match, titles
+    set to those names so that a generated client's classes do not clash with the API's)."""
     root = manifest_json_schema()
     definitions = root.pop("$defs", {})
     for key in ("$schema", "$id"):
         root.pop(key, None)
     found = {MANIFEST: root} | {f"{MANIFEST}{name}": d for name, d in definitions.items()}
+    for component, schema in found.items():
+        schema["title"] = component  # generated clients name classes by title: no clashes
     text = json.dumps(found).replace('"#/$defs/', f'"#/components/schemas/{MANIFEST}')
     rewritten: dict[str, Any] = json.loads(text)
     return rewritten
