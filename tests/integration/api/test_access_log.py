@@ -196,6 +196,8 @@ def test_misses_are_counted_but_cannot_flood_the_access_log(app: App) -> None:
     made = create_token(app.uow_factory, app.clock, "prober", "regulator")
     other = create_token(app.uow_factory, app.clock, "other", "regulator")
     api = create_app(app, FAST.model_copy(update={"misses_per_minute": 3}))
+    assert api.state.api.misses.per_minute == 3  # the setting reaches the service
+    api.state.api.misses = MissLog(3, clock=lambda: 0.0)  # one minute, however long this takes
     absent = [f"rep_{letter * 16}" for letter in "abcdefghij"]
     with live_server(api) as url, httpx.Client(base_url=url) as http:
         for uid in absent:
