@@ -52,9 +52,11 @@ bench-%: setup  ## one of them, e.g. make bench-api
 	$(BIN)/python benchmarks/$*.py
 
 FUZZ_EXAMPLES ?= 200
+FUZZ_STEPS ?= 100
 
-fuzz-api: setup  ## the API's Schemathesis contract run, longer (FUZZ_EXAMPLES per operation): before a release
-	COMPLIANCE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/integration/api/test_schemathesis.py
+fuzz-api: setup  ## the API's Schemathesis run, longer (FUZZ_EXAMPLES per operation) and stateful (FUZZ_STEPS sequences): before a release
+	COMPLIANCE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COMPLIANCE_FUZZ_STEPS=$(FUZZ_STEPS) \
+	  $(BIN)/python -m pytest -q tests/integration/api/test_schemathesis.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

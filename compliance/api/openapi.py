@@ -57,6 +57,48 @@ rate limited per token (429 with Retry-After).
 """
 
 
+_REPORT = "/api/v1/reports/{report_id}"
+_LINKS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+    "/api/v1/models": {
+        "GetModel": ("/api/v1/models/{model_id}", {"model_id": "$response.body#/0/id"}),
+    },
+    "/api/v1/policies": {
+        "GetPolicy": ("/api/v1/policies/{policy_id}", {"policy_id": "$response.body#/0/id"}),
+    },
+    "/api/v1/audits": {
+        "GetAudit": ("/api/v1/audits/{audit_id}", {"audit_id": "$response.body#/items/0/id"}),
+        "ListMetricResults": (
+            "/api/v1/audits/{audit_id}/metric-results",
+            {"audit_id": "$response.body#/items/0/id"},
+        ),
+    },
+    "/api/v1/reports": {
+        "GetReport": (_REPORT, {"report_id": "$response.body#/items/0/id"}),
+        "GetBundle": (f"{_REPORT}/bundle", {"report_id": "$response.body#/items/0/id"}),
+    },
+    _REPORT: {
+        "GetArtifact": (
+            f"{_REPORT}/artifacts/{{kind}}",
+            {"report_id": "$response.body#/id", "kind": "$response.body#/artifacts/0/kind"},
+        ),
+        "GetBundle": (f"{_REPORT}/bundle", {"report_id": "$response.body#/id"}),
+        "GetAudit": ("/api/v1/audits/{audit_id}", {"audit_id": "$response.body#/audit_id"}),
+        "GetLedgerEntry": (
+            "/api/v1/ledger/entries/{entry_hash}",
+            {"entry_hash": "$response.body#/ledger_entry_hash"},
+        ),
+    },
+    "/api/v1/ledger/entries": {
+        "GetLedgerEntry": (
+            "/api/v1/ledger/entries/{entry_hash}",
+            {"entry_hash": "$response.body#/items/0/entry_hash"},
+        ),
+    },
+}
+"""OpenAPI links: from a list or a report to the objects it names (clients follow them;
+Schemathesis's stateful phase chains requests along them)."""
+
+
 def openapi_document(app: FastAPI) -> dict[str, Any]:
     document = get_openapi(
         title=TITLE,
@@ -72,6 +114,7 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
             operation["responses"] = dict(sorted(answers.items()))
         if "get" in operations and "head" not in operations:
             operations["head"] = _head_of(operations["get"])
+    _add_links(document["paths"])
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
@@ -85,6 +128,15 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     }
     document["components"] = dict(sorted(components.items()))
     return document
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    for source, links in _LINKS.items():
+        answer = paths[source]["get"]["responses"]["200"]
+        answer["links"] = {
+            name: {"operationId": paths[target]["get"]["operationId"], "parameters": parameters}
+            for name, (target, parameters) in links.items()
+        }
 
 
 def manifest_components() -> dict[str, Any]:

@@ -32,6 +32,8 @@ from tests.integration.api.world import World
 schemathesis = pytest.importorskip("schemathesis")
 
 schema = schemathesis.openapi.from_path(os.environ.get("COMPLIANCE_FUZZ_SCHEMA", openapi_path()))
+# the stateful run follows the document's own links only (inferred ones may pass a null id)
+schema.config.phases.stateful.inference.algorithms = []
 CALLERS = ("regulator", "officer", None)
 EXAMPLES = int(os.environ.get("COMPLIANCE_FUZZ_EXAMPLES", "5"))
 TOKEN: dict[str, str | None] = {"secret": None}
@@ -149,6 +151,38 @@ def test_every_answer_an_artifact_and_a_bundle_give_is_documented(
         assert statuses == {401: 3 * len(CONDITIONS) + 1}
     else:
         assert set(statuses) == {200, 206, 304, 416}, statuses
+
+
+STEPS = int(os.environ.get("COMPLIANCE_FUZZ_STEPS", "0"))
+
+
+@pytest.mark.skipif(not STEPS, reason="the stateful run is make fuzz-api's")
+def test_chains_of_requests_along_the_documents_links(caller: str | None, base_url: str) -> None:
+    """Schemathesis's stateful phase: sequences of calls that follow the document's links
+    (a list to its objects, a report to its artifacts, bundle, audit and ledger entry),
+    every answer checked. ``COMPLIANCE_FUZZ_STEPS`` sequences (``make fuzz-api``)."""
+
+    answered = Counter[tuple[str, int]]()
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": base_url}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            answered[case.path, response.status_code] += 1
+
+    Workflow.run(
+        settings=settings(
+            max_examples=STEPS,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    if caller is not None:  # the chains reached the objects the lists name
+        assert answered[ARTIFACT, 200] + answered[BUNDLE, 200] > 0, answered
 
 
 def test_the_generated_requests_reached_the_data() -> None:
