@@ -61,7 +61,7 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-BENCHES := ingest metrics reports probe api nightly
+BENCHES := ingest limits metrics reports probe api nightly
 
 bench: setup  ## every performance run: ratios against a peer or a bare baseline (not tests)
 	@for b in $(BENCHES); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done

@@ -64,6 +64,11 @@ class InputLimits(BaseSettings):
         ge=2.0,
         description="decompressed / compressed bytes, checked past the first 16 MiB",
     )
+    max_records_per_run: int = Field(
+        default=10_000_000,
+        ge=1000,
+        description="records of one run (its content hash keeps 32 bytes a record)",
+    )
     max_http_response_bytes: int = Field(
         default=64 << 20, ge=1024, description="bytes of one HTTP source response body"
     )

@@ -147,3 +147,20 @@ def test_invalid_utf8_is_refused_with_its_line(cli: Cli, app: App, tmp_path: Pat
     csv = tmp_path / "latin.csv"
     csv.write_bytes(b"item_id\nq1\ncaf\xe9\n")
     _refused(cli, app, csv, "latin.csv:3:", "not UTF-8")
+
+
+@pytest.mark.usefixtures("registered")
+def test_records_per_run_limit_is_a_setting(
+    cli: Cli, app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "many.jsonl", records(400))  # 1200 records
+    monkeypatch.setenv("COMPLIANCE_MAX_RECORDS_PER_RUN", "1000")
+    _refused(
+        cli,
+        app,
+        path,
+        "many.jsonl:1001:",
+        "more than 1000 records (COMPLIANCE_MAX_RECORDS_PER_RUN)",
+    )
+    monkeypatch.setenv("COMPLIANCE_MAX_RECORDS_PER_RUN", "1200")
+    assert cli("ingest", str(path), "--model", "acme", "--version", "1").code == 0
