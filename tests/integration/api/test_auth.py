@@ -233,3 +233,16 @@ def test_serve_believes_forwarded_headers_only_from_configured_proxies(
     assert proxy_options() == {"proxy_headers": False}
     monkeypatch.setenv("COMPLIANCE_API_TRUSTED_PROXIES", " 10.0.0.1, 10.0.0.2 ,")
     assert proxy_options() == {"proxy_headers": True, "forwarded_allow_ips": "10.0.0.1,10.0.0.2"}
+
+
+@pytest.mark.parametrize(("trusted", "secure"), [("", False), ("127.0.0.1", True)])
+def test_x_forwarded_proto_makes_cookies_secure_only_from_a_trusted_proxy(
+    world: World, monkeypatch: pytest.MonkeyPatch, trusted: str, secure: bool
+) -> None:
+    monkeypatch.setenv("COMPLIANCE_API_TRUSTED_PROXIES", trusted)
+    asgi = create_app(world.app, ApiSettings())
+    with live_server(asgi, **proxy_options()) as url:
+        form = httpx.get(f"{url}/portal/login", headers={"X-Forwarded-Proto": "https"})
+    cookie = next(v for k, v in form.headers.multi_items() if k == "set-cookie")
+    assert cookie.startswith("portal_csrf=")
+    assert ("secure" in cookie.lower()) == secure
