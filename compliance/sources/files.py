@@ -13,6 +13,7 @@ compressed bytes read (a gzip bomb). Memory stays about one line, whatever the f
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ __all__ = ["GZIP_ERRORS", "RATIO_FLOOR_BYTES", "LineReader", "content_kind", "op
 
 _GZIP_MAGIC = b"\x1f\x8b"
 GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+_CHECK_EVERY = 1 << 20  # decompressed bytes between two checks of the expansion
+_NEWLINE = ord("\n")
+_BUFFER = 1 << 16
 RATIO_FLOOR_BYTES = 16 << 20
 """Decompressed bytes below which the compression ratio is not judged (small files of
 repeated text compress far better than records do)."""
@@ -66,15 +70,24 @@ class LineReader:
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
         line_no = 0
         limit = self.limits.max_line_bytes
+        readline = self._stream.readline
+        compressed = self.compressed
+        most = self.limits.max_decompressed_bytes
+        check_at = min(_CHECK_EVERY, most + 1)
         try:
             while True:
-                line = self._stream.readline(limit + 1)
+                line = readline(limit + 1)
                 if not line:
                     return
                 line_no += 1
-                if len(line) > limit and not (len(line) == limit + 1 and line.endswith(b"\n")):
+                size = len(line)
+                if size > limit and not (size == limit + 1 and line[-1] == _NEWLINE):
                     raise self._too_long(line_no)
-                self._count(len(line), line_no)
+                if compressed:
+                    self._decompressed += size
+                    if self._decompressed >= check_at:
+                        self._check_expansion(line_no)
+                        check_at = min(self._decompressed + _CHECK_EVERY, most + 1)
                 yield line_no, line
         except GZIP_ERRORS as exc:
             raise self.truncated(line_no, exc) from exc
@@ -105,10 +118,8 @@ class LineReader:
             hint="one record per line: split the file, or raise COMPLIANCE_MAX_LINE_BYTES",
         )
 
-    def _count(self, size: int, line_no: int) -> None:
-        self._decompressed += size
-        if not self.compressed:
-            return
+    def _check_expansion(self, line_no: int) -> None:
+        """Refuse the file once it has expanded past the limits (checked every 1 MiB)."""
         limits = self.limits
         if self._decompressed > limits.max_decompressed_bytes:
             raise InputError(
@@ -150,8 +161,9 @@ def open_lines(path: Path, limits: InputLimits | None = None) -> LineReader:
     magic = raw.read(2)
     raw.seek(0)
     compressed = magic == _GZIP_MAGIC
+    # GzipFile's own readline goes through Python; a BufferedReader over it reads lines in C
     stream: IO[bytes] = (
-        gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw  # type: ignore[assignment]
+        io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), _BUFFER) if compressed else raw
     )
     return LineReader(
         path=path,
