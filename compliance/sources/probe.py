@@ -44,8 +44,9 @@ from typing import Any
 
 import aiohttp
 
+from compliance.config import InputLimits
 from compliance.domain.records import EvaluationRecord
-from compliance.errors import ConfigError, SourceUnavailable
+from compliance.errors import ConfigError, InputError, SourceUnavailable
 from compliance.sources.config import ProbeSourceConfig, secret_from_env
 from compliance.sources.http_source import RETRY_STATUSES, backoff_delay, parse_retry_after
 from compliance.sources.probe_answers import ChatAnswer, answer_record
@@ -248,10 +249,26 @@ class _ChatClient:
         self.now = now
         self.requests = 0
         self.retries = 0
+        self.max_reply = InputLimits().max_probe_reply_bytes
 
     async def post(self, body: bytes) -> _Reply:
+        """One request; the reply is read as it arrives and refused past
+        ``COMPLIANCE_MAX_PROBE_REPLY_BYTES`` (counted, not taken from ``Content-Length``)."""
         async with self.session.post(self.url, data=body) as response:
-            content = await response.read()
+            chunks: list[bytes] = []
+            total = 0
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                total += len(chunk)
+                if total > self.max_reply:
+                    raise InputError(
+                        f"the reply is larger than {self.max_reply} bytes "
+                        "(COMPLIANCE_MAX_PROBE_REPLY_BYTES); nothing was stored",
+                        file=self.url,
+                        hint="check the endpoint and max_tokens, or raise "
+                        "COMPLIANCE_MAX_PROBE_REPLY_BYTES",
+                    )
+                chunks.append(chunk)
+            content = b"".join(chunks)
             return _Reply(
                 response.status,
                 response.reason or "",
@@ -437,6 +454,7 @@ def _session(config: ProbeSourceConfig, *, api_key: str | None) -> aiohttp.Clien
 
 
 _BATCH = 64
+_CHUNK = 64 * 1024
 
 
 def configured_prompts(
