@@ -201,6 +201,8 @@ class Launcher:
             COMPLIANCE_WEBHOOK_URL=self.receiver.url,
             COMPLIANCE_WEBHOOK_SECRET=SECRET,
             COMPLIANCE_CHECKPOINT_CRON="0 4 * * *",
+            # these tests are of the in-process scheduler; test_queue.py runs the job queue
+            COMPLIANCE_SCHEDULER_MODE="inprocess",
         )
         env.update(extra)
         return env
