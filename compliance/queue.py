@@ -156,12 +156,14 @@ def run_worker(
     """Run a worker until SIGTERM/SIGINT (Procrastinate's handlers: no new job, the running
     ones finish, at most the audit time-out); the exit code."""
     global _worker_runner  # noqa: PLW0603 - the task finds the runner here
-    from compliance.scheduler import configure_logging
+    from compliance.scheduler import OffsetClock, configure_logging
 
     settings = settings or NightlySettings()
+    if settings.fake_now is not None:  # the fault tests' shifted clock, as the scheduler's
+        app.clock = OffsetClock(settings.fake_now.astimezone(dt.UTC) - dt.datetime.now(dt.UTC))
+    queue = build_queue(app, settings)  # refuses SQLite before anything is set up
     configure_logging(app.clock)
     app.require_schema()
-    queue = build_queue(app, settings)
     notifier = notifier or build_notifier(
         settings.webhook_url, settings.webhook_secret_env, clock=app.clock
     )

@@ -48,6 +48,9 @@ CLI_MAIN = (
 )
 
 
+DRIVERS = {"scheduler": "driver", "worker": "worker_driver"}
+
+
 def at(moment: dt.datetime) -> Callable[[], dt.datetime]:
     return lambda: moment
 
@@ -207,14 +210,18 @@ class Launcher:
         env.update(extra)
         return env
 
-    def start(self, fake_now: dt.datetime, *, cli: bool = False, **extra: str) -> Proc:
-        """A scheduler process: the test driver (injectable ports) or the command line."""
-        log = self.home / f"scheduler-{len(self.procs)}.log"
+    def start(
+        self, fake_now: dt.datetime, *, cli: bool = False, worker: bool = False, **extra: str
+    ) -> Proc:
+        """A scheduler process: the test driver (injectable ports) or the command line; with
+        ``worker``, a job-queue worker (``worker_driver``) instead."""
+        kind = "worker" if worker else "scheduler"
+        log = self.home / f"{kind}-{len(self.procs)}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         command = (
             [sys.executable, "-c", CLI_MAIN, "scheduler", "run"]
             if cli
-            else [sys.executable, "-m", "tests.integration.scheduler.driver"]
+            else [sys.executable, "-m", f"tests.integration.scheduler.{DRIVERS[kind]}"]
         )
         with log.open("w") as sink:
             popen = subprocess.Popen(
