@@ -27,6 +27,11 @@ before the claim, a bug) is retried ``COMPLIANCE_QUEUE_MAX_ATTEMPTS`` times with
 exponential backoff, then left ``failed`` in the queue; a slot whose audit fails (a bad
 source) is recorded ``failed`` and alerted as in the in-process mode, and not retried.
 The ledger checkpoint stays in the scheduler (one short write a night).
+
+Fairness to the models' endpoints: with ``COMPLIANCE_ENDPOINT_CONCURRENCY=N`` every worker
+holds one of N PostgreSQL advisory locks of a probe source's endpoint per request in flight
+(:class:`~compliance.storage.repositories.endpoint_slots.EndpointSlots`), so however many
+workers run, at most N requests reach one endpoint at a time.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ from compliance.services.nightly_ports import NightlyPorts, default_ports
 from compliance.services.nightly_status import NightlySettings
 from compliance.services.notify import Notifier, build_notifier
 from compliance.services.policies import resolve_policy
+from compliance.sources.probe import use_endpoint_gate
+from compliance.storage.repositories.endpoint_slots import EndpointSlots
 from compliance.storage.repositories.queue import QueueRepository, libpq_url
 
 if TYPE_CHECKING:
@@ -171,7 +178,17 @@ def run_worker(
         app.uow_factory, app.clock, ports or default_ports(app), settings, notifier
     )
     chosen = list(queues)
-    log_event("worker.start", concurrency=concurrency, queues=",".join(chosen), name=name)
+    slots = None
+    if settings.endpoint_concurrency is not None:  # shared by every worker on the database
+        slots = EndpointSlots(app.engine, settings.endpoint_concurrency)
+        use_endpoint_gate(slots)
+    log_event(
+        "worker.start",
+        concurrency=concurrency,
+        queues=",".join(chosen),
+        name=name,
+        endpoint_limit=settings.endpoint_concurrency,
+    )
     try:
         queue.run_worker(  # opens and closes the queue's connection pool
             queues=chosen,
@@ -184,6 +201,9 @@ def run_worker(
         )
     finally:
         _worker_runner = None
+        if slots is not None:
+            use_endpoint_gate(None)
+            slots.close()
         notifier.close(10.0)
     log_event("worker.stopped")
     return 0

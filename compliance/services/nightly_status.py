@@ -44,6 +44,9 @@ class NightlySettings(BaseSettings):
     queue_retry_seconds: int = Field(default=10, ge=1)
     worker_heartbeat_seconds: float = Field(default=10, gt=0)
     worker_stalled_seconds: float = Field(default=30, gt=0)
+    endpoint_concurrency: int | None = Field(
+        default=None, ge=1, le=1024, description="probe requests in flight per endpoint, shared"
+    )
 
     def uses_queue(self, dialect: str) -> bool:
         """Whether slots go through the job queue (``compliance worker``) on ``dialect``."""
