@@ -3,7 +3,7 @@
     python benchmarks/nightly.py [--models 20] [--records 100000] [--scales 5,20]
                                  [--workers N] [--postgres URL] [--no-reports] [--alone 3]
     python benchmarks/nightly.py --postgres URL --queue 1,2,4 [--latency-ms 50]
-                                 [--models 20] [--records 2000] [--no-reports]
+                                 [--models 20] [--records 1000] [--page 50] [--no-reports]
 
 Setup (not timed): a loopback HTTP source in a separate process serves, for each of
 ``--models`` models, ``--records`` generated canonical records (objective answers of 12
@@ -32,9 +32,10 @@ database, N ``compliance worker`` processes (real processes, the production port
 night's slots deferred into the job queue by the scheduler's runner
 (``NightlyRunner.catch_up`` with ``SlotQueue.defer``); the clock runs from the first deferral
 to the last slot recorded. The source answers every request ``--latency-ms`` late (default
-50 ms in this mode). Printed: wall time and throughput (slots/s) per N and the ratio
-against one worker (target >= 1.8x with 2 workers when the work is I/O-bound), each worker's
-peak RSS (with its report rendering child), and the queue's own overhead per job: from the
+50 ms in this mode) and ``--page`` sets the records per page: ``--records 1000 --page 50``
+is an I/O-bound night (20 requests, 1 s of waiting, per slot). Printed: wall time and
+throughput (slots/s) per N and the ratio against one worker (target >= 1.8x with 2 workers
+when the work is I/O-bound), each worker's peak RSS (with its report rendering child), and the queue's own overhead per job: from the
 job's deferral, or from its worker's previous job's end if later, to its start (Procrastinate's
 events, the database's clock), median and 95th percentile; target median under 50 ms.
 """
@@ -116,7 +117,7 @@ def model_records(index: int, count: int) -> list[dict[str, Any]]:
     return rows
 
 
-def serve(count: int, port_out: Any, latency: float = 0.0) -> None:
+def serve(count: int, port_out: Any, latency: float = 0.0, page: int = PAGE) -> None:
     cache: dict[int, list[bytes]] = {}
     lock = threading.Lock()
 
@@ -126,7 +127,7 @@ def serve(count: int, port_out: Any, latency: float = 0.0) -> None:
                 if len(cache) >= 8:
                     cache.pop(next(iter(cache)))
                 rows = model_records(index, count)
-                chunks = [rows[i : i + PAGE] for i in range(0, len(rows), PAGE)]
+                chunks = [rows[i : i + page] for i in range(0, len(rows), page)]
                 cache[index] = [
                     json.dumps(
                         {"records": c, "next_cursor": str(n + 1) if n + 1 < len(chunks) else None}
@@ -306,6 +307,7 @@ def main() -> None:
     parser.add_argument("--no-reports", action="store_true", help="audits without PDF reports")
     parser.add_argument("--queue", help="worker counts of the job-queue nights, e.g. 1,2,4")
     parser.add_argument("--latency-ms", type=float, help="the source's answer time (queue: 50)")
+    parser.add_argument("--page", type=int, default=PAGE, help="records per page of the source")
     parser.add_argument("--as-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.as_worker:
@@ -316,7 +318,7 @@ def main() -> None:
 
     queue: Any = multiprocessing.get_context("fork").Queue()
     server = multiprocessing.get_context("fork").Process(
-        target=serve, args=(args.records, queue, latency / 1000), daemon=True
+        target=serve, args=(args.records, queue, latency / 1000, args.page), daemon=True
     )
     server.start()
     port = queue.get(timeout=30)
@@ -408,7 +410,8 @@ def main() -> None:
 def queue_nights(args: Any, port: int, counts: list[int], latency_ms: float) -> None:
     print(
         f"job-queue benchmark: PostgreSQL, {args.models} model versions, {args.records:,} records "
-        f"each, source latency {latency_ms:.0f} ms, reports {'off' if args.no_reports else 'on'}"
+        f"each in pages of {args.page}, source latency {latency_ms:.0f} ms a page, reports "
+        f"{'off' if args.no_reports else 'on'}"
     )
     results: dict[int, tuple[float, list[float], list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
