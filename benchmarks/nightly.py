@@ -35,9 +35,10 @@ to the last slot recorded. The source answers every request ``--latency-ms`` lat
 50 ms in this mode) and ``--page`` sets the records per page: ``--records 1000 --page 50``
 is an I/O-bound night (20 requests, 1 s of waiting, per slot). Printed: wall time and
 throughput (slots/s) per N and the ratio against one worker (target >= 1.8x with 2 workers
-when the work is I/O-bound), each worker's peak RSS (with its report rendering child), and the queue's own overhead per job: from the
-job's deferral, or from its worker's previous job's end if later, to its start (Procrastinate's
-events, the database's clock), median and 95th percentile; target median under 50 ms.
+when the work is I/O-bound), each worker's peak RSS (with its report rendering child), and
+the queue's own overhead per job: from the job's deferral, or from its worker's previous
+job's end if later, to its start (Procrastinate's events, the database's clock), median and
+95th percentile; target median under 50 ms.
 """
 
 from __future__ import annotations
