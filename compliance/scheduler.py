@@ -50,7 +50,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from compliance.clock import Clock, utc_now
-from compliance.errors import ComplianceError
+from compliance.errors import ComplianceError, ConfigError
 from compliance.services.nightly import JobSpec, NightlyRunner
 from compliance.services.nightly_log import log_event, logfmt
 from compliance.services.nightly_ports import NightlyPorts, default_ports
@@ -272,6 +272,12 @@ def run_scheduler(
     """Run the scheduler until SIGTERM/SIGINT; the exit code (1 when the lock was lost)."""
     global _runtime  # noqa: PLW0603 - the job store's jobs find the runner here
     settings = settings or NightlySettings()
+    queued = settings.uses_queue(app.engine.dialect.name)
+    if queued and app.engine.dialect.name != "postgresql":
+        raise ConfigError(
+            "COMPLIANCE_SCHEDULER_MODE=queue needs PostgreSQL: the job queue lives there",
+            hint="unset COMPLIANCE_SCHEDULER_MODE on SQLite (the scheduler runs the slots)",
+        )
     offset = dt.timedelta(0)
     if settings.fake_now is not None:
         offset = settings.fake_now.astimezone(dt.UTC) - utc_now()
@@ -279,7 +285,6 @@ def run_scheduler(
     configure_logging(app.clock)
     cron_trigger(settings.checkpoint_cron)  # a bad setting fails before anything starts
     app.require_schema()
-    queued = settings.uses_queue(app.engine.dialect.name)
     lock = InstanceLock(app.engine)
     if not lock.acquire():
         if not queued:

@@ -21,9 +21,10 @@ from sqlalchemy import create_engine, text
 from compliance.bootstrap import App
 from compliance.errors import ConfigError
 from compliance.queue import TASK_NAME, SlotQueue, build_queue
+from compliance.scheduler import run_scheduler
 from compliance.services.nightly import NightlyRunner
 from compliance.services.nightly_ports import NightlyPorts
-from compliance.services.nightly_status import NightlySettings
+from compliance.services.nightly_status import NightlySettings, nightly_status
 from compliance.storage.engine import make_engine
 from compliance.storage.repositories.schedules import InstanceLock
 from tests.conftest import SERVER_URL
@@ -160,6 +161,13 @@ def test_the_queue_commands_need_postgresql(app: App, cli: Cli) -> None:
         assert "needs PostgreSQL" in result.err, result.err
     with pytest.raises(ConfigError, match="needs PostgreSQL"):
         build_queue(app, NightlySettings())
+    with pytest.raises(ConfigError, match="needs PostgreSQL"):
+        build_queue(app, NightlySettings(scheduler_mode="queue"))
+    with pytest.raises(ConfigError, match="needs PostgreSQL"):
+        run_scheduler(app, settings=NightlySettings(scheduler_mode="queue"), handle_signals=False)
+    assert nightly_status(app)["mode"] == "inprocess"
+    assert nightly_status(app)["active_scheduler"] is None
+    assert "active scheduler: none running" in cli("scheduler", "list").out
 
 
 @needs_postgres
@@ -212,7 +220,7 @@ def test_three_workers_audit_ten_slots_once_and_a_killed_workers_slot_is_redone(
 @pytest.mark.postgres
 @pytest.mark.usefixtures("empty_queue")
 def test_a_standby_scheduler_takes_over_when_the_active_one_is_killed(
-    loaded: App, launcher: Launcher, database_url: str
+    loaded: App, launcher: Launcher, database_url: str, cli: Cli
 ) -> None:
     uid = schedule(loaded, "steady", created=CREATED)
     now = SLOT + dt.timedelta(seconds=30)
@@ -229,6 +237,10 @@ def test_a_standby_scheduler_takes_over_when_the_active_one_is_killed(
     standby.wait_log("event=scheduler.start")
     second = _holder(database_url)
     assert second is not None and second != first
+    # what /readyz and 'scheduler list' show
+    assert nightly_status(loaded)["active_scheduler"] == second
+    assert nightly_status(loaded)["mode"] == "queue"
+    assert "active scheduler: PostgreSQL session pid" in cli("scheduler", "list").out
     worker = launcher.start(now, worker=True, **QUEUE_ENV)
     wait_until(
         lambda: slot_rows(database_url).get(f"schedule:{uid}", ("",))[0] == "succeeded",
