@@ -34,7 +34,8 @@ def worker(
     Any number of workers, on any machine that reaches the database. SIGTERM: no new slot,
     the running ones finish (at most COMPLIANCE_AUDIT_TIMEOUT_SECONDS + 10 s). Settings:
     COMPLIANCE_WORKER_HEARTBEAT_SECONDS (10), COMPLIANCE_WORKER_STALLED_SECONDS (30),
-    COMPLIANCE_QUEUE_MAX_ATTEMPTS (3), COMPLIANCE_QUEUE_RETRY_SECONDS (10).
+    COMPLIANCE_QUEUE_MAX_ATTEMPTS (3), COMPLIANCE_QUEUE_RETRY_SECONDS (10),
+    COMPLIANCE_ENDPOINT_CONCURRENCY (unset: probe requests in flight per endpoint, shared).
     """
     from compliance.queue import QUEUE_NAME, run_worker  # Procrastinate only for this command
 
