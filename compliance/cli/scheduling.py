@@ -27,7 +27,7 @@ __all__ = ["scheduler_app", "schedules_app"]
 schedules_app = command_group(
     "Audit schedules: a model version, a policy and a cron expression (UTC)."
 )
-scheduler_app = command_group("The nightly audit process (one per database).")
+scheduler_app = command_group("The nightly audit process (one active per database).")
 
 
 @schedules_app.command("add")
@@ -109,7 +109,11 @@ def remove(
 
 @scheduler_app.command("run")
 def run() -> None:
-    """Run the nightly audits until SIGTERM/SIGINT (one process per database).
+    """Run the nightly audits until SIGTERM/SIGINT (one active process per database).
+
+    SQLite: runs every slot itself; a second one refuses. PostgreSQL: defers each due slot
+    to the job queue for 'compliance worker' processes; a second one waits as a standby.
+    COMPLIANCE_SCHEDULER_MODE=inprocess keeps the first behaviour on PostgreSQL.
 
     Settings (environment): COMPLIANCE_MISFIRE_GRACE_SECONDS (21600),
     COMPLIANCE_AUDIT_TIMEOUT_SECONDS (1800), COMPLIANCE_WEBHOOK_URL,
