@@ -219,8 +219,8 @@ def test_three_workers_audit_ten_slots_once_and_a_killed_workers_slot_is_redone(
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.usefixtures("empty_queue")
-def test_a_standby_scheduler_takes_over_when_the_active_one_is_killed(
-    loaded: App, launcher: Launcher, database_url: str, cli: Cli
+def test_a_standby_takes_over_from_a_killed_scheduler_and_a_stopped_worker_finishes(
+    loaded: App, launcher: Launcher, database_url: str, cli: Cli, tmp_path: Path
 ) -> None:
     uid = schedule(loaded, "steady", created=CREATED)
     now = SLOT + dt.timedelta(seconds=30)
@@ -241,12 +241,16 @@ def test_a_standby_scheduler_takes_over_when_the_active_one_is_killed(
     assert nightly_status(loaded)["active_scheduler"] == second
     assert nightly_status(loaded)["mode"] == "queue"
     assert "active scheduler: PostgreSQL session pid" in cli("scheduler", "list").out
-    worker = launcher.start(now, worker=True, **QUEUE_ENV)
-    wait_until(
-        lambda: slot_rows(database_url).get(f"schedule:{uid}", ("",))[0] == "succeeded",
-        what="the slot audited by the worker",
+    pause = tmp_path / "paused"
+    worker = launcher.start(
+        now, worker=True, DRIVER_PAUSE_FILE=str(pause), DRIVER_PAUSE_SECONDS="2", **QUEUE_ENV
     )
-    assert standby.terminate() == 0 and worker.terminate() == 0
+    wait_until(pause.exists, what="the worker inside the audit's write transaction")
+    # SIGTERM mid-audit: the worker takes no new job, finishes this one, and exits 0
+    assert worker.terminate(timeout=120) == 0
+    assert slot_rows(database_url)[f"schedule:{uid}"][:2] == ("succeeded", 1)
+    assert "event=worker.stopped" in worker.stderr()
+    assert standby.terminate() == 0
     assert _audits(database_url) == [("steady", "succeeded", "2026-11-23 02:00")]
     # the new active scheduler found the slot queued and did not defer it again
     assert [status for status, _, _ in _jobs(database_url)] == ["succeeded"]
