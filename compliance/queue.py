@@ -98,14 +98,13 @@ def build_queue(app: App, settings: NightlySettings) -> procrastinate.App:
     queue = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(app.engine))
     )
-    queue.task(
-        name=TASK_NAME,
-        queue=QUEUE_NAME,
-        retry=procrastinate.RetryStrategy(
-            max_attempts=settings.queue_max_attempts,
-            exponential_wait=settings.queue_retry_seconds,
-        ),
-    )(audit_slot)
+    retries = settings.queue_max_attempts - 1  # Procrastinate counts the retries
+    retry: procrastinate.RetryStrategy | bool = False
+    if retries > 0:  # (its max_attempts=0 would mean: retry forever)
+        retry = procrastinate.RetryStrategy(
+            max_attempts=retries, exponential_wait=settings.queue_retry_seconds
+        )
+    queue.task(name=TASK_NAME, queue=QUEUE_NAME, retry=retry)(audit_slot)
     return queue
 
 

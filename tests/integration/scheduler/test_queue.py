@@ -254,3 +254,85 @@ def test_a_standby_takes_over_from_a_killed_scheduler_and_a_stopped_worker_finis
     assert _audits(database_url) == [("steady", "succeeded", "2026-11-23 02:00")]
     # the new active scheduler found the slot queued and did not defer it again
     assert [status for status, _, _ in _jobs(database_url)] == ["succeeded"]
+
+
+class _PoisonRunner:
+    """A worker's runner whose slot ``POISON`` raises (a bug, a lost database before the
+    claim) and whose other slots are fine."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def run_queued(self, job_id: str, slot: dt.datetime) -> None:
+        self.calls.append(job_id)
+        if job_id == "schedule:poison":
+            raise RuntimeError("poison")
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.usefixtures("empty_queue")
+def test_a_poison_job_is_retried_a_bounded_number_of_times_and_blocks_nothing(
+    app: App, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from compliance import queue as queue_module
+
+    runner = _PoisonRunner()
+    monkeypatch.setattr(queue_module, "_worker_runner", runner)
+    settings = NightlySettings(queue_max_attempts=2, queue_retry_seconds=1)
+    queue = build_queue(app, settings)
+    task = queue.tasks[TASK_NAME]
+    with queue.open():
+        task.configure(queueing_lock="poison", lock="poison").defer(
+            job_id="schedule:poison", slot=SLOT.isoformat()
+        )
+        task.configure(queueing_lock="good", lock="good").defer(
+            job_id="schedule:good", slot=SLOT.isoformat()
+        )
+    end = time.monotonic() + 120
+    while time.monotonic() < end:  # the retry waits 1 s: run the queue until it is empty
+        queue.run_worker(queues=["nightly"], wait=False, install_signal_handlers=False)
+        states = dict(
+            query(database_url, "SELECT args->>'job_id', status::text FROM procrastinate_jobs")
+        )
+        if states.get("schedule:poison") == "failed":
+            break
+        time.sleep(0.2)
+    states = {
+        job: (status, attempts)
+        for job, status, attempts in query(
+            database_url, "SELECT args->>'job_id', status::text, attempts FROM procrastinate_jobs"
+        )
+    }
+    assert states == {"schedule:poison": ("failed", 2), "schedule:good": ("succeeded", 1)}
+    assert runner.calls.count("schedule:poison") == 2
+    assert runner.calls.count("schedule:good") == 1
+
+
+@needs_postgres
+@pytest.mark.postgres
+def test_migration_0006_leaves_a_schema_procrastinate_applied_alone(tmp_path: Path) -> None:
+    import procrastinate
+
+    from compliance.storage.migrate import current_revision, head_revision, schema_drift, upgrade
+    from compliance.storage.repositories.queue import libpq_url
+    from tests.conftest import blank_database
+
+    with blank_database(tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine, "0005")
+            tool = procrastinate.App(
+                connector=procrastinate.SyncPsycopgConnector(conninfo=libpq_url(engine))
+            )
+            with tool.open():
+                tool.schema_manager.apply_schema()  # 'procrastinate schema --apply'
+            upgrade(engine)
+            assert current_revision(engine) == head_revision()
+            assert schema_drift(engine) == []
+            tables = query(url, "SELECT to_regclass('procrastinate_jobs')::text")
+            assert tables == [("procrastinate_jobs",)]
+        finally:
+            engine.dispose()
