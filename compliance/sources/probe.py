@@ -38,9 +38,10 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -60,6 +61,7 @@ from compliance.sources.probe_suite import (
 )
 
 __all__ = [
+    "EndpointGate",
     "ResponseCache",
     "TokenBucket",
     "aprobe",
@@ -68,10 +70,31 @@ __all__ = [
     "parse_chat_body",
     "request_body",
     "run_probe",
+    "use_endpoint_gate",
 ]
 
 Sleep = Callable[[float], Awaitable[None]]
 Progress = Callable[[int, int], None]
+
+
+class EndpointGate(Protocol):
+    """A limit on the requests in flight to one endpoint shared beyond this probe (e.g. by
+    every queue worker: ``compliance.storage.repositories.endpoint_slots``)."""
+
+    def hold(self, endpoint: str) -> AbstractAsyncContextManager[None]:
+        """Wait for a free slot of ``endpoint``; hold it for the ``async with`` block."""
+        ...
+
+
+_shared_gate: EndpointGate | None = None
+
+
+def use_endpoint_gate(gate: EndpointGate | None) -> None:
+    """Make every probe of this process hold a slot of ``gate`` for each request in flight
+    (keyed by the source's ``base_url``); None removes it. ``compliance worker`` installs
+    the PostgreSQL one when ``COMPLIANCE_ENDPOINT_CONCURRENCY`` is set."""
+    global _shared_gate  # noqa: PLW0603 - one gate per process, set by the entry point
+    _shared_gate = gate
 
 
 # -- the cache ----------------------------------------------------------------------------
@@ -239,8 +262,10 @@ class _ChatClient:
         sleep: Sleep,
         rng: random.Random,
         now: Callable[[], float],
+        gate: EndpointGate | None = None,
     ) -> None:
         self.session = session
+        self.gate = gate
         self.config = config
         self.url = config.base_url.rstrip("/") + "/chat/completions"
         self.limiter = limiter
@@ -288,7 +313,11 @@ class _ChatClient:
             wait: float | None = None
             self.requests += 1
             try:
-                response = await self.post(body)
+                if self.gate is None:
+                    response = await self.post(body)
+                else:
+                    async with self.gate.hold(config.base_url):
+                        response = await self.post(body)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             else:
@@ -353,11 +382,13 @@ async def aprobe(
     rng: random.Random | None = None,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], float] = time.time,
+    gate: EndpointGate | None = None,
 ) -> AsyncIterator[EvaluationRecord]:
     """Ask every prompt and yield the records in prompt order (see ``_in_prompt_order``).
 
     ``sleep``, ``rng``, ``clock`` and ``now`` drive the backoff, the rate limit and
-    ``Retry-After`` dates.
+    ``Retry-After`` dates. At most ``config.concurrency`` requests are in flight, and with
+    a ``gate`` each also holds one of the endpoint's shared slots.
     """
     limiter = (
         TokenBucket(config.rate_limit, config.burst, clock=clock, sleep=sleep)
@@ -373,6 +404,7 @@ async def aprobe(
             sleep=sleep,
             rng=rng or random.Random(),  # noqa: S311  (jitter, not secrets)
             now=now,
+            gate=gate,
         )
         params = chat.params()
 
@@ -482,8 +514,12 @@ def run_probe(
     env: Mapping[str, str] | None = None,
     sleep: Sleep = asyncio.sleep,
     rng: random.Random | None = None,
+    gate: EndpointGate | None = None,
 ) -> Iterator[EvaluationRecord]:
     """Run the probe that ``config`` describes; yield one record per reply as it arrives.
+
+    ``gate`` (default: the process's, :func:`use_endpoint_gate`) caps the requests in
+    flight to the endpoint beyond this probe.
 
     The suite and persona set are loaded from ``config`` unless given. ``cache_path`` is
     the SQLite cache file (created when missing; ``None``: no cache). ``on_progress(done,
@@ -505,6 +541,7 @@ def run_probe(
             api_key=api_key,
             sleep=sleep,
             rng=rng,
+            gate=gate if gate is not None else _shared_gate,
         ),
         total=len(prompts),
         cache_path=cache_path,
