@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-fast lint format bench fuzz-api clean
+.PHONY: setup demo test test-fast lint format bench fuzz-api clean lock audit-deps
 
 # Third-party datasets the tests read in place and never copy (tests/shared_data.py): the
 # workspace's ../shared/data when it is there; set the variables to your own copies otherwise.
@@ -13,13 +13,31 @@ export COMPLIANCE_TEST_SHARED_DATA ?= $(SHARED_DATA)
 export COMPLIANCE_TEST_BBQ_DIR ?= $(if $(SHARED_DATA),$(SHARED_DATA)/bbq)
 export COMPLIANCE_TEST_PERG_DIR ?= $(if $(SHARED_DATA),$(SHARED_DATA)/perg)
 
-$(STAMP): pyproject.toml
+# Every machine installs the same versions: the runtime and dev dependencies from the lock
+# (exact versions, sha256 of every file), then the project itself without dependencies.
+LOCK := requirements/dev.lock
+
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# The lock's resolution ignores releases after LOCK_DATE, so that `make lock` on an unchanged
+# pyproject.toml writes the same file on any machine, any day; move LOCK_DATE forward to take
+# newer releases (then run the tests). Universal: one lock for every platform and Python 3.11+.
+LOCK_DATE ?= 2026-12-07T00:00:00Z
+
+lock:  ## requirements/dev.lock from pyproject.toml (with hashes), with the uv the lock pins
+	@test -x $(BIN)/uv || $(MAKE) setup
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 --exclude-newer $(LOCK_DATE) --quiet \
+		--custom-compile-command "make lock" --output-file $(LOCK)
+
+audit-deps: setup  ## the locked versions against known vulnerabilities (requirements/audit-exceptions.txt)
+	$(BIN)/python tools/audit_deps.py $(LOCK) requirements/audit-exceptions.txt
 
 # BBQ_DIR: your copy of the BBQ repository's results/UnifiedQA (preds_*.jsonl); adds the BBQ audits
 BBQ_DIR ?=
@@ -43,7 +61,7 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-BENCHES := ingest metrics reports probe api nightly
+BENCHES := ingest limits metrics reports probe api nightly
 
 bench: setup  ## every performance run: ratios against a peer or a bare baseline (not tests)
 	@for b in $(BENCHES); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done

@@ -82,6 +82,8 @@ class Scenario:
     # which rules must hold (False: a FAIL is an error) / must fail (power)
     meets: tuple[str, ...] = ()
     breaks: tuple[str, ...] = ()
+    # no persona's accuracy differs in truth: a test of accuracy that rejects is an error
+    accuracy_null: bool = False
 
 
 def _gap_q(gap: float) -> dict[str, float]:
@@ -90,15 +92,17 @@ def _gap_q(gap: float) -> dict[str, float]:
 
 SCENARIOS = (
     Scenario("invariant-deterministic", sampled=False, meets=("*",)),
-    Scenario("invariant-sampled", meets=ACCURACY_RULES),
+    Scenario("invariant-sampled", meets=ACCURACY_RULES, accuracy_null=True),
     Scenario("gap-at-threshold", q=_gap_q(0.10), meets=("accuracy-gap",)),
     Scenario("drop-at-threshold", q=_gap_q(0.05), meets=("drop-vs-baseline", "accuracy-gap")),
     Scenario("gap-0.10", q=_gap_q(0.10)),
     Scenario("gap-0.15", q=_gap_q(0.15), breaks=("*",)),
     Scenario("gap-0.15-deterministic", q=_gap_q(0.15), sampled=False, breaks=("*",)),
     Scenario("refusing-persona", refuse={TARGET: 0.10}, breaks=("refusal-gap",)),
-    Scenario("tiny-group", tiny={TARGET: 20}, meets=ACCURACY_RULES),
-    Scenario("pooled-clustered", items=480, cluster_size=4, meets=ACCURACY_RULES),
+    Scenario("tiny-group", tiny={TARGET: 20}, meets=ACCURACY_RULES, accuracy_null=True),
+    Scenario(
+        "pooled-clustered", items=480, cluster_size=4, meets=ACCURACY_RULES, accuracy_null=True
+    ),
 )
 
 
@@ -225,6 +229,13 @@ class Outcome:
     coverage: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     false_fail: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     power: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    type_i: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+
+
+ALPHA = 0.05
+# the tests of accuracy differences (Cochran's Q or the max-t p-value of the gap; McNemar
+# with Holm's correction for a drop against the baseline)
+ACCURACY_TESTS = ("truth.accuracy.gap", "truth.accuracy.ratio", "truth.accuracy.drop_vs_baseline")
 
 
 def policy() -> PolicySpec:
@@ -264,6 +275,8 @@ def run(
             if key in truth and r.ci_low is not None and r.ci_high is not None:
                 ok = r.ci_low - 1e-12 <= truth[key] <= r.ci_high + 1e-12
                 outcome.coverage[_coverage_key(*key)].add(ok)
+            if scenario.accuracy_null and r.metric_id in ACCURACY_TESTS and r.p_value is not None:
+                outcome.type_i[_coverage_key(*key)].add(r.p_value < ALPHA)
         for finding in judge(spec, results, items=scenario.items):
             meets = "*" in scenario.meets or finding.rule_id in scenario.meets
             breaks = "*" in scenario.breaks or finding.rule_id in scenario.breaks
@@ -293,6 +306,8 @@ def report(name: str, outcome: Outcome) -> list[str]:
         lines.append(_line(key, outcome.false_fail[key], "false FAIL"))
     for key in sorted(outcome.power):
         lines.append(_line(key, outcome.power[key], "power, target ≥ 0.80"))
+    for key in sorted(outcome.type_i):
+        lines.append(_line(key, outcome.type_i[key], f"rejects at p < {ALPHA}, target ≤ {ALPHA}"))
     return lines
 
 

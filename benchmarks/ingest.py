@@ -137,6 +137,7 @@ def worker_bare(url: str, path: Path) -> float:
                     r.get("parsed_answer"),
                     r.get("correct"),
                     r.get("refused", False),
+                    r.get("followed_preference"),
                     r.get("preference_score"),
                     r.get("reference_score"),
                     r.get("outcome"),

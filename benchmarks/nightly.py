@@ -2,6 +2,8 @@
 
     python benchmarks/nightly.py [--models 20] [--records 100000] [--scales 5,20]
                                  [--workers N] [--postgres URL] [--no-reports] [--alone 3]
+    python benchmarks/nightly.py --postgres URL --queue 1,2,4 [--latency-ms 50]
+                                 [--models 20] [--records 1000] [--page 50] [--no-reports]
 
 Setup (not timed): a loopback HTTP source in a separate process serves, for each of
 ``--models`` models, ``--records`` generated canonical records (objective answers of 12
@@ -24,6 +26,19 @@ same stages run one at a time on an idle database (pull; audit; audit + report) 
 night's per-model time stands beside the sum of its stages. ``--scales`` repeats the night
 at smaller model counts to show the growth. Target: the whole night under 5 minutes and
 under 2 GiB on 2 cores, linear.
+
+``--queue 1,2,4`` (PostgreSQL, the scale-out of issue 19): for each count N, a fresh
+database, N ``compliance worker`` processes (real processes, the production ports), and the
+night's slots deferred into the job queue by the scheduler's runner
+(``NightlyRunner.catch_up`` with ``SlotQueue.defer``); the clock runs from the first deferral
+to the last slot recorded. The source answers every request ``--latency-ms`` late (default
+50 ms in this mode) and ``--page`` sets the records per page: ``--records 1000 --page 50``
+is an I/O-bound night (20 requests, 1 s of waiting, per slot). Printed: wall time and
+throughput (slots/s) per N and the ratio against one worker (target >= 1.8x with 2 workers
+when the work is I/O-bound), each worker's peak RSS (with its report rendering child), and
+the queue's own overhead per job: from the job's deferral, or from its worker's previous
+job's end if later, to its start (Procrastinate's events, the database's clock), median and
+95th percentile; target median under 50 ms.
 """
 
 from __future__ import annotations
@@ -103,7 +118,7 @@ def model_records(index: int, count: int) -> list[dict[str, Any]]:
     return rows
 
 
-def serve(count: int, port_out: Any) -> None:
+def serve(count: int, port_out: Any, latency: float = 0.0, page: int = PAGE) -> None:
     cache: dict[int, list[bytes]] = {}
     lock = threading.Lock()
 
@@ -113,7 +128,7 @@ def serve(count: int, port_out: Any) -> None:
                 if len(cache) >= 8:
                     cache.pop(next(iter(cache)))
                 rows = model_records(index, count)
-                chunks = [rows[i : i + PAGE] for i in range(0, len(rows), PAGE)]
+                chunks = [rows[i : i + page] for i in range(0, len(rows), page)]
                 cache[index] = [
                     json.dumps(
                         {"records": c, "next_cursor": str(n + 1) if n + 1 < len(chunks) else None}
@@ -124,6 +139,8 @@ def serve(count: int, port_out: Any) -> None:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if latency:
+                time.sleep(latency)  # a remote endpoint's answer time
             url = urlparse(self.path)
             index = int(url.path.rsplit("/", 1)[1])
             page = int(parse_qs(url.query).get("cursor", ["0"])[0])
@@ -289,14 +306,27 @@ def main() -> None:
     parser.add_argument("--alone", type=int, default=3, help="models whose stages run alone")
     parser.add_argument("--postgres", help="a PostgreSQL server URL (default: SQLite)")
     parser.add_argument("--no-reports", action="store_true", help="audits without PDF reports")
+    parser.add_argument("--queue", help="worker counts of the job-queue nights, e.g. 1,2,4")
+    parser.add_argument("--latency-ms", type=float, help="the source's answer time (queue: 50)")
+    parser.add_argument("--page", type=int, default=PAGE, help="records per page of the source")
+    parser.add_argument("--as-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.as_worker:
+        raise SystemExit(as_worker(reports=not args.no_reports))
+    if args.queue and not args.postgres:
+        parser.error("--queue needs --postgres URL (the job queue lives in PostgreSQL)")
+    latency = args.latency_ms if args.latency_ms is not None else (50.0 if args.queue else 0.0)
 
     queue: Any = multiprocessing.get_context("fork").Queue()
     server = multiprocessing.get_context("fork").Process(
-        target=serve, args=(args.records, queue), daemon=True
+        target=serve, args=(args.records, queue, latency / 1000, args.page), daemon=True
     )
     server.start()
     port = queue.get(timeout=30)
+    if args.queue:
+        queue_nights(args, port, [int(n) for n in args.queue.split(",")], latency)
+        server.terminate()
+        return
     backend = "PostgreSQL" if args.postgres else "SQLite"
     args.workers = args.workers or 2
     scales = sorted({int(s) for s in args.scales.split(",") if s} | {args.models})
@@ -373,6 +403,186 @@ def main() -> None:
               f"MiB, together {peak + renderer:.0f} MiB (target < 2048)")  # fmt: skip
         print(f"whole {args.models}-model night: {wall:.1f} s (target < 300)")
     server.terminate()
+
+
+# --- the job-queue nights (issue 19) ----------------------------------------------------------
+
+
+def queue_nights(args: Any, port: int, counts: list[int], latency_ms: float) -> None:
+    print(
+        f"job-queue benchmark: PostgreSQL, {args.models} model versions, {args.records:,} records "
+        f"each in pages of {args.page}, source latency {latency_ms:.0f} ms a page, reports "
+        f"{'off' if args.no_reports else 'on'}"
+    )
+    results: dict[int, tuple[float, list[float], list[float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
+        for count in counts:
+            directory = Path(tmp) / f"q{count}"
+            directory.mkdir()
+            url = fresh_url(args.postgres, directory, f"queue{count}")
+            night = Night(url, directory / "home", port, args.models, not args.no_reports)
+            results[count] = queue_night(night, url, directory / "home", count, args.no_reports)
+            night.app.close()
+    base = results[counts[0]][0] if counts[0] == 1 else None
+    print(f"\n  {'workers':>7} {'wall':>8} {'slots/s':>8} {'vs 1':>6} {'peak RSS/worker':>16}")
+    for count, (wall, peaks, _overheads) in results.items():
+        ratio = f"{base / wall:.2f}x" if base else "-"
+        print(
+            f"  {count:>7} {wall:>7.1f}s {args.models / wall:>8.2f} {ratio:>6} "
+            f"{max(peaks):>12.0f} MiB"
+        )
+    overheads = [o for _w, _p, found in results.values() for o in found]
+    cuts = statistics.quantiles(overheads, n=20)
+    print(
+        f"\n  queue overhead per job (deferral or previous job's end -> start), "
+        f"{len(overheads)} jobs: median {statistics.median(overheads) * 1000:.1f} ms, "
+        f"p95 {cuts[18] * 1000:.1f} ms (target median < 50 ms)"
+    )
+
+
+def queue_night(
+    night: Night, url: str, home: Path, workers: int, no_reports: bool
+) -> tuple[float, list[float], list[float]]:
+    """One night through the queue with ``workers`` worker processes: (wall seconds, each
+    worker's peak RSS in MiB with its children, queue overhead per job in seconds)."""
+    import os
+    import subprocess
+    import sys
+
+    from sqlalchemy import create_engine, text
+
+    from compliance.queue import SlotQueue, build_queue
+    from compliance.services.nightly import NightlyRunner
+    from compliance.services.nightly_ports import NightlyPorts
+    from compliance.services.nightly_status import NightlySettings
+    from compliance.services.notify import NullNotifier
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLIANCE_")}
+    env.update(COMPLIANCE_DATABASE_URL=url, COMPLIANCE_HOME=str(home))
+    command = [sys.executable, "-m", "compliance", "worker", "--name", "bench"]
+    if no_reports:  # this file as the worker: 'compliance worker' with audits without reports
+        command = [sys.executable, __file__, "--as-worker", "--no-reports"]
+    procs = [
+        subprocess.Popen(command, env=env, stderr=(home / f"worker-{i}.log").open("w"))
+        for i in range(workers)
+    ]
+    engine = create_engine(url)
+
+    def scalar(sql: str) -> Any:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar()
+
+    try:
+        _wait(lambda: scalar("SELECT count(*) FROM procrastinate_workers") == workers, "workers")
+        settings = NightlySettings(audit_timeout_seconds=3600)
+        queue = build_queue(night.app, settings)
+        queue.open()
+        slots = SlotQueue(night.app, queue, settings)
+
+        def refuse(*_: object) -> Any:
+            raise AssertionError("the scheduler defers; workers run")
+
+        runner = NightlyRunner(
+            night.app.uow_factory,
+            night.app.clock,
+            NightlyPorts(pull=refuse, audit=refuse, checkpoint=refuse),
+            settings,
+            NullNotifier(),
+            dispatch=slots.defer,
+            queued=slots.queued,
+        )
+        jobs = runner.pending_jobs()
+        began = time.perf_counter()
+        for job_id in jobs:
+            runner.catch_up(job_id)
+        _wait(
+            lambda: (
+                scalar(
+                    "SELECT count(*) FROM schedule_runs WHERE status IN "
+                    "('succeeded', 'failed', 'timed_out')"
+                )
+                == len(jobs)
+            ),
+            "the night",
+        )
+        wall = time.perf_counter() - began
+        queue.close()
+        failed = scalar("SELECT count(*) FROM schedule_runs WHERE status != 'succeeded'")
+        peaks = [_tree_peak_mib(p.pid) for p in procs]
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT j.worker_id, d.at, s.at, f.at FROM procrastinate_jobs j "
+                    "JOIN procrastinate_events d ON d.job_id = j.id AND d.type = 'deferred' "
+                    "JOIN procrastinate_events s ON s.job_id = j.id AND s.type = 'started' "
+                    "JOIN procrastinate_events f ON f.job_id = j.id AND f.type = 'succeeded' "
+                    "ORDER BY j.worker_id, s.at"
+                )
+            ).all()
+        overheads = []
+        previous: dict[int, Any] = {}
+        for worker_id, deferred, started, ended in rows:
+            ready = max(deferred, previous.get(worker_id, deferred))
+            overheads.append((started - ready).total_seconds())
+            previous[worker_id] = ended
+        print(
+            f"[{workers} worker{'s' if workers > 1 else ''}] {len(jobs)} slots in {wall:.1f} s "
+            f"({len(jobs) / wall:.2f} slots/s), {failed} not succeeded; peak RSS per worker "
+            f"{', '.join(f'{p:.0f}' for p in peaks)} MiB"
+        )
+        return wall, peaks, overheads
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(60)
+        engine.dispose()
+
+
+def as_worker(*, reports: bool) -> int:
+    """``compliance worker`` (``run_worker``, the production ports), without reports unless
+    ``reports``: the queue nights with ``--no-reports``."""
+    import dataclasses
+
+    from compliance.bootstrap import build_app
+    from compliance.queue import run_worker
+    from compliance.services.audit import run_audit
+    from compliance.services.nightly_ports import default_ports, raise_if_cancelled
+
+    app = build_app()
+    ports = default_ports(app)
+    if not reports:
+        ports = dataclasses.replace(
+            ports,
+            audit=lambda request: run_audit(
+                app.uow_factory, app.clock, request, before_findings=raise_if_cancelled
+            ),
+        )
+    try:
+        return run_worker(app, ports=ports)
+    finally:
+        app.close()
+
+
+def _wait(condition: Any, what: str, limit: float = 3600) -> None:
+    end = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > end:
+            raise SystemExit(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+def _tree_peak_mib(pid: int) -> float:
+    """Peak RSS (VmHWM) of a process plus its living children (the rendering process)."""
+    total = 0.0
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        pids += [int(c) for c in (task / "children").read_text().split()]
+    for each in pids:
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def children_peak_mib(exclude: int | None) -> float:

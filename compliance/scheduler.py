@@ -14,9 +14,14 @@ What runs:
   the process was down, so missed and due slots are found from the cron expression and
   the ``schedule_runs`` table instead (:mod:`compliance.services.nightly`).
 
-Every job calls :meth:`NightlyRunner.catch_up`. Only one scheduler runs per database
-(:class:`~compliance.storage.repositories.schedules.InstanceLock`); a second one refuses
-with one line and exit code 1. SIGTERM or SIGINT stops starting slots and lets the
+Every job calls :meth:`NightlyRunner.catch_up`. Only one scheduler is active per database
+(:class:`~compliance.storage.repositories.schedules.InstanceLock`). In-process mode (SQLite,
+or ``COMPLIANCE_SCHEDULER_MODE=inprocess``) the scheduler runs the slots on its own threads
+and a second one refuses with one line and exit code 1. Queue mode (PostgreSQL by default)
+defers each due slot to the job queue (:mod:`compliance.queue`) for ``compliance worker``
+processes, hands the jobs of dead workers back to the queue at each sweep, and a second
+scheduler waits as a hot standby until the lock is free (``scheduler.standby``, then
+``scheduler.takeover``). SIGTERM or SIGINT stops starting slots and lets the
 running audits finish (a second signal cancels them: their transactions roll back).
 
 ``COMPLIANCE_FAKE_NOW`` (tests only) shifts the clock: the process believes it started at
@@ -45,7 +50,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from compliance.clock import Clock, utc_now
-from compliance.errors import ComplianceError
+from compliance.errors import ComplianceError, ConfigError
 from compliance.services.nightly import JobSpec, NightlyRunner
 from compliance.services.nightly_log import log_event, logfmt
 from compliance.services.nightly_ports import NightlyPorts, default_ports
@@ -57,6 +62,7 @@ from compliance.storage.scheduling_tables import JOBSTORE_TABLE
 
 if TYPE_CHECKING:
     from compliance.bootstrap import App
+    from compliance.queue import SlotQueue
 
 __all__ = [
     "LogfmtFormatter",
@@ -69,6 +75,7 @@ __all__ = [
 ]
 
 SWEEP_JOB_ID = "sweep"
+_STANDBY_POLL = 1.0  # seconds between a standby scheduler's attempts to take the lock
 _runtime: _Runtime | None = None
 
 
@@ -152,6 +159,7 @@ class _Runtime:
     scheduler: BlockingScheduler
     offset: dt.timedelta
     notifier: Notifier
+    queue: SlotQueue | None = None
     exit_code: int = 0
     stopping: bool = False
     sweep_failing: bool = False
@@ -217,6 +225,8 @@ def _sync_jobs(runtime: _Runtime, *, replace: bool) -> None:
 def _sweep(runtime: _Runtime, guard: Callable[[], None]) -> None:
     try:
         guard()
+        if runtime.queue is not None:  # before planning: a requeued slot is busy again
+            runtime.queue.recover_stalled()
         _sync_jobs(runtime, replace=False)
         for job_id in runtime.runner.pending_jobs():
             runtime.submit(job_id)
@@ -262,6 +272,12 @@ def run_scheduler(
     """Run the scheduler until SIGTERM/SIGINT; the exit code (1 when the lock was lost)."""
     global _runtime  # noqa: PLW0603 - the job store's jobs find the runner here
     settings = settings or NightlySettings()
+    queued = settings.uses_queue(app.engine.dialect.name)
+    if queued and app.engine.dialect.name != "postgresql":
+        raise ConfigError(
+            "COMPLIANCE_SCHEDULER_MODE=queue needs PostgreSQL: the job queue lives there",
+            hint="unset COMPLIANCE_SCHEDULER_MODE on SQLite (the scheduler runs the slots)",
+        )
     offset = dt.timedelta(0)
     if settings.fake_now is not None:
         offset = settings.fake_now.astimezone(dt.UTC) - utc_now()
@@ -271,10 +287,13 @@ def run_scheduler(
     app.require_schema()
     lock = InstanceLock(app.engine)
     if not lock.acquire():
-        raise SchedulerBusy(
-            f"another scheduler is already running on this database ({lock.where}, held by "
-            f"{lock.holder()}); only one 'compliance scheduler run' may run per database"
-        )
+        if not queued:
+            raise SchedulerBusy(
+                f"another scheduler is already running on this database ({lock.where}, held "
+                f"by {lock.holder()}); only one 'compliance scheduler run' may run per database"
+            )
+        if not _wait_as_standby(lock, handle_signals):
+            return 0
     if offset:
         log_event("clock.fake", logging.WARNING, offset_s=offset.total_seconds())
     try:
@@ -282,11 +301,49 @@ def run_scheduler(
             settings.webhook_url, settings.webhook_secret_env, clock=app.clock
         )
         return _run_locked(
-            app, settings, ports or default_ports(app), notifier, lock, offset, handle_signals
+            app,
+            settings,
+            ports or default_ports(app),
+            notifier,
+            lock,
+            offset,
+            handle_signals,
+            queued=queued,
         )
     finally:
         lock.release()
         _runtime = None
+
+
+def _wait_as_standby(lock: InstanceLock, handle_signals: bool) -> bool:
+    """Block until this process holds the scheduler lock (True) or is told to stop (False).
+
+    The active scheduler's advisory lock goes with its database session, so the standby
+    takes over within ``_STANDBY_POLL`` seconds of its death, even after ``kill -9``."""
+    stop = threading.Event()
+    previous = {}
+    if handle_signals:
+
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            log_event("scheduler.signal", signal=signal.Signals(signum).name)
+            stop.set()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, on_signal)
+    log_event("scheduler.standby", lock=lock.where, active=lock.holder())
+    try:
+        while not stop.wait(_STANDBY_POLL):
+            try:
+                if lock.acquire():
+                    log_event("scheduler.takeover", lock=lock.where)
+                    return True
+            except ComplianceError as exc:  # the database is away: keep waiting
+                log_event("scheduler.standby_error", logging.WARNING, error=str(exc))
+        log_event("scheduler.stopped", exit_code=0, detail="stopped while standby")
+        return False
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _run_locked(
@@ -297,6 +354,40 @@ def _run_locked(
     lock: InstanceLock,
     offset: dt.timedelta,
     handle_signals: bool,
+    *,
+    queued: bool = False,
+) -> int:
+    queue = None
+    if queued:
+        from compliance.queue import SlotQueue, build_queue
+
+        queue = build_queue(app, settings)
+        queue.open()
+    try:
+        return _run_open(
+            app,
+            settings,
+            ports,
+            notifier,
+            lock,
+            offset,
+            handle_signals,
+            None if queue is None else SlotQueue(app, queue, settings),
+        )
+    finally:
+        if queue is not None:
+            queue.close()
+
+
+def _run_open(
+    app: App,
+    settings: NightlySettings,
+    ports: NightlyPorts,
+    notifier: Notifier,
+    lock: InstanceLock,
+    offset: dt.timedelta,
+    handle_signals: bool,
+    queue: SlotQueue | None,
 ) -> int:
     global _runtime  # noqa: PLW0603
     sqlite = app.engine.dialect.name == "sqlite"
@@ -315,7 +406,16 @@ def _run_locked(
         if sqlite:  # reopen the file: a moved, restored or unreachable database is seen
             app.engine.dispose()
 
-    runner = NightlyRunner(app.uow_factory, app.clock, ports, settings, notifier, before_job=guard)
+    runner = NightlyRunner(
+        app.uow_factory,
+        app.clock,
+        ports,
+        settings,
+        notifier,
+        before_job=guard,
+        dispatch=None if queue is None else queue.defer,
+        queued=None if queue is None else queue.queued,
+    )
     scheduler = BlockingScheduler(
         jobstores={
             "default": SQLAlchemyJobStore(engine=app.engine, tablename=JOBSTORE_TABLE),
@@ -329,7 +429,7 @@ def _run_locked(
         },
         timezone=dt.UTC,
     )
-    runtime = _Runtime(runner, scheduler, offset, notifier)
+    runtime = _Runtime(runner, scheduler, offset, notifier, queue)
     _runtime = runtime
 
     def on_event(event: JobExecutionEvent) -> None:
@@ -366,6 +466,7 @@ def _run_locked(
         grace_s=settings.misfire_grace_seconds,
         timeout_s=settings.audit_timeout_seconds,
         workers=workers,
+        mode="inprocess" if queue is None else "queue",
     )
     try:
         if not runtime.stopping:  # a signal may have come during the set-up

@@ -93,6 +93,9 @@ def create_app(app: App, settings: ApiSettings | None = None) -> FastAPI:
         settings=settings,
         limiter=RateLimiter(settings.rate_per_second, settings.rate_burst),
         login_limiter=RateLimiter(settings.login_per_minute / 60, settings.login_per_minute),
+        auth_failures=RateLimiter(
+            settings.auth_failures_per_minute / 60, settings.auth_failures_per_minute
+        ),
         session_key=load_session_key(secret, app.settings.home),
         pages=PageCache(),
         misses=MissLog(settings.misses_per_minute),

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from compliance.api.errors import RateLimited
-from compliance.api.ratelimit import RateLimiter
+from compliance.api.ratelimit import RateLimiter, failure_key
 from compliance.api.settings import ApiSettings
 from compliance.bootstrap import App
 from compliance.errors import InputError
@@ -52,6 +52,7 @@ class ApiState:
     settings: ApiSettings
     limiter: RateLimiter
     login_limiter: RateLimiter
+    auth_failures: RateLimiter
     session_key: bytes
     pages: PageCache
     misses: MissLog = field(default_factory=MissLog)
@@ -63,6 +64,8 @@ def state_of(request: Request) -> ApiState:
 
 
 def client_of(request: Request) -> str | None:
+    """The client's address: the socket's peer, or what a trusted proxy forwarded (uvicorn
+    believes ``X-Forwarded-For`` only from ``COMPLIANCE_API_TRUSTED_PROXIES``)."""
     return request.client.host if request.client else None
 
 
@@ -112,8 +115,13 @@ async def bearer_access(
 
 
 def bearer_of(request: Request) -> Access:
-    """The caller's :class:`Access`: 401 without a well-formed ``Authorization: Bearer``
-    header, 429 when its token's bucket is empty."""
+    """The caller's :class:`Access`: 429 when its address has failed authentication more
+    than ``auth_failures_per_minute`` times lately (whatever token it sends now), 401
+    without a well-formed ``Authorization: Bearer`` header, 429 when its token's bucket is
+    empty."""
+    blocked = state_of(request).auth_failures.peek(failure_key(client_of(request)))
+    if blocked > 0:
+        raise RateLimited(blocked)
     header = request.headers.get("authorization")
     if header is None:
         raise Unauthenticated("a bearer token is required: 'Authorization: Bearer <token>'")

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from compliance.api.ratelimit import failure_key
 from compliance.errors import ComplianceError, InputError, NotFound, StorageUnavailable
 from compliance.logline import logfmt
 from compliance.services.access_log import AccessLogUnavailable
@@ -110,6 +111,11 @@ def _http(request: Request, exc: Exception) -> Response:
 
 
 def _unauthenticated(request: Request, exc: Exception) -> Response:
+    # every 401 spends one of the client address's failed authentications (deps.bearer_of
+    # answers 429 once they are spent)
+    state = getattr(request.app.state, "api", None)
+    if state is not None:
+        state.auth_failures.take(failure_key(request.client.host if request.client else None))
     challenge = 'Bearer realm="compliance"'
     if "authorization" in request.headers:
         challenge += ', error="invalid_token"'

@@ -48,6 +48,8 @@ class NightlyStatus(BaseModel):
     overdue_jobs: list[OverdueJob]
     slots_last_24h: dict[str, int]
     checked_at: str
+    mode: str | None = None  # "queue" (PostgreSQL, compliance worker) or "inprocess"
+    active_scheduler: str | None = None  # the active 'scheduler run' (pid or session), if any
 
 
 class Readiness(BaseModel):

@@ -20,6 +20,16 @@ class ApiSettings(BaseSettings):
     login_per_minute: int = Field(
         default=10, ge=1, description="portal login attempts per client address per minute"
     )
+    auth_failures_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="failed authentications per client address per minute before 429",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: the socket's peer is the client",
+    )
     session_secret: SecretStr | None = Field(
         default=None,
         description="key signing portal cookies; default: <home>/keys/portal-session.key",

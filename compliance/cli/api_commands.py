@@ -28,7 +28,14 @@ from compliance.errors import InputError
 from compliance.services.access_log import list_access
 from compliance.services.tokens import create_token, list_tokens, revoke_token
 
-__all__ = ["access_log", "parse_since", "run_uvicorn", "serve", "tokens_app"]
+__all__ = [
+    "access_log",
+    "parse_since",
+    "proxy_options",
+    "run_uvicorn",
+    "serve",
+    "tokens_app",
+]
 
 tokens_app = command_group("API tokens: create (the secret is shown once), list, revoke.")
 
@@ -205,7 +212,7 @@ def serve(
         "log_config": log_config(log_level.value),
         "access_log": False,  # uvicorn's would print query strings; the Guard logs paths
         "server_header": False,
-        "proxy_headers": True,
+        **proxy_options(),
     }
     if count == 1:
         from compliance.api.app import create_app
@@ -221,6 +228,18 @@ def serve(
         factory=True,
         **options,
     )
+
+
+def proxy_options() -> dict[str, Any]:
+    """uvicorn's proxy settings: ``X-Forwarded-For``/``-Proto`` believed only from the
+    addresses in ``COMPLIANCE_API_TRUSTED_PROXIES`` (uvicorn's own default trusts
+    127.0.0.1, which would let any local client spoof its address); none: not at all."""
+    from compliance.api.settings import ApiSettings
+
+    trusted = [a.strip() for a in ApiSettings().trusted_proxies.split(",") if a.strip()]
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted)}
 
 
 def run_uvicorn(app: Any, *, host: str, port: int, workers: int, **options: Any) -> None:

@@ -18,6 +18,7 @@ from compliance.cli import (
     ingest,
     models,
     policies,
+    queue_commands,
     reports,
     scheduling,
     sources,
@@ -53,6 +54,8 @@ app.add_typer(sources.app, name="sources")
 app.command("pull")(sources.pull)
 app.add_typer(scheduling.schedules_app, name="schedules")
 app.add_typer(scheduling.scheduler_app, name="scheduler")
+app.command("worker")(queue_commands.worker)
+app.add_typer(queue_commands.queue_app, name="queue")
 app.add_typer(api_commands.tokens_app, name="tokens")
 app.command("access-log")(api_commands.access_log)
 app.command("serve")(api_commands.serve)

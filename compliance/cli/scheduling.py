@@ -12,7 +12,7 @@ from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
 from compliance.cli.usage import command_group
-from compliance.services.nightly_status import NightlySettings
+from compliance.services.nightly_status import NightlySettings, active_scheduler
 from compliance.services.schedules import (
     DEFAULT_CRON,
     ScheduleView,
@@ -27,7 +27,7 @@ __all__ = ["scheduler_app", "schedules_app"]
 schedules_app = command_group(
     "Audit schedules: a model version, a policy and a cron expression (UTC)."
 )
-scheduler_app = command_group("The nightly audit process (one per database).")
+scheduler_app = command_group("The nightly audit process (one active per database).")
 
 
 @schedules_app.command("add")
@@ -109,7 +109,11 @@ def remove(
 
 @scheduler_app.command("run")
 def run() -> None:
-    """Run the nightly audits until SIGTERM/SIGINT (one process per database).
+    """Run the nightly audits until SIGTERM/SIGINT (one active process per database).
+
+    SQLite: runs every slot itself; a second one refuses. PostgreSQL: defers each due slot
+    to the job queue for 'compliance worker' processes; a second one waits as a standby.
+    COMPLIANCE_SCHEDULER_MODE=inprocess keeps the first behaviour on PostgreSQL.
 
     Settings (environment): COMPLIANCE_MISFIRE_GRACE_SECONDS (21600),
     COMPLIANCE_AUDIT_TIMEOUT_SECONDS (1800), COMPLIANCE_WEBHOOK_URL,
@@ -126,14 +130,17 @@ def run() -> None:
 
 @scheduler_app.command("list")
 def list_jobs(json_: JsonFlag = False) -> None:
-    """The scheduler's jobs: next fire times and the outcome of the latest slot."""
+    """The scheduler's jobs: next fire times and the outcome of the latest slot; which
+    'scheduler run' process is active (the others wait as standbys)."""
     cli_app = get_app()
     views = job_overview(
         cli_app.uow_factory, cli_app.clock, checkpoint_cron=NightlySettings().checkpoint_cron
     )
-    if json_:
+    if json_:  # the list as before; /readyz and 'queue status --json' name the active one
         emit_json(views)
         return
+    active = active_scheduler(cli_app)
+    out_console.print(f"active scheduler: {active or 'none running'}", markup=False)
     table = Table("job", "model", "version", "policy", "cron (UTC)", "next runs", "last slot")
     for v in views:
         last = "-"

@@ -51,6 +51,7 @@ WORKFLOW_ORDER = (
     "schedules",
     "scheduler",
     "worker",
+    "queue",
     "serve",
     "tokens",
     "access-log",

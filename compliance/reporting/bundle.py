@@ -13,10 +13,17 @@ The zip is byte-deterministic: fixed member order, timestamps (1980-01-01), perm
 and compression level. :func:`read_bundle` parses one back and raises
 :class:`MalformedBundle` for anything that is not a bundle (exit code 2 of ``verify``);
 whether the bundle is *intact* is :mod:`compliance.reporting.verify`'s question.
+
+Hostile zips are refused before their bytes are expanded: more than 64 members (counted
+from the end record, before :mod:`zipfile` reads the directory), a member declaring more
+than 512 MiB or, past 16 MiB, expanding more than 200 times. Members are read into memory
+by their expected names only, never extracted: a ``../`` or symlink member is never
+followed, only reported as foreign.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -64,6 +71,10 @@ against an entry hash you noted earlier; --key requires the signer's published f
 """
 KEYS_FORMAT = "compliance-keys-v1"
 _MAX_MEMBER = 512 * 1024 * 1024  # a guard against zip bombs: no real report is this big
+_MAX_MEMBERS = 64  # a bundle has six; a zip of a million empty members is an attack
+_MAX_RATIO = 200  # PDFs and JSON compress 1 to 20 times; bombs 1000
+_RATIO_FLOOR = 16 * 1024 * 1024  # the ratio is judged on members larger than this
+_END = b"PK\x05\x06"  # the zip's end of central directory record
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -152,6 +163,7 @@ def read_bundle(source: Path | str | bytes) -> Bundle:
     one; :class:`CorruptMember` when a member fails the zip's CRC (bytes changed in place)."""
     target: Path | io.BytesIO = io.BytesIO(source) if isinstance(source, bytes) else Path(source)
     try:
+        _check_member_count(target)
         with zipfile.ZipFile(target) as archive:
             files, extra = _members(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
@@ -159,6 +171,26 @@ def read_bundle(source: Path | str | bytes) -> Bundle:
     entries = _ledger(files["ledger.jsonl"])
     public_keys, key_problems = _keys(files["keys.json"])
     return Bundle(files, entries, public_keys, key_problems, extra)
+
+
+def _check_member_count(target: Path | io.BytesIO) -> None:
+    """Refuse a zip declaring more than ``_MAX_MEMBERS`` members, read from its end record
+    before :mod:`zipfile` builds an object per member (a zip64 one declares 0xFFFF)."""
+    with target.open("rb") if isinstance(target, Path) else contextlib.nullcontext(target) as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        tail_size = min(size, 22 + 65535)
+        f.seek(size - tail_size)
+        tail = f.read(tail_size)
+        f.seek(0)
+    at = tail.rfind(_END)
+    if at < 0 or at + 22 > len(tail):
+        return  # not a zip: zipfile says so
+    declared = int.from_bytes(tail[at + 10 : at + 12], "little")
+    if declared > _MAX_MEMBERS:
+        raise MalformedBundle(
+            f"the zip declares {declared} members (a bundle has at most {_MAX_MEMBERS})"
+        )
 
 
 def _members(archive: zipfile.ZipFile) -> tuple[dict[str, bytes], list[str]]:
@@ -175,6 +207,11 @@ def _members(archive: zipfile.ZipFile) -> tuple[dict[str, bytes], list[str]]:
             continue  # the README, or a member verify reports as foreign
         if info.file_size > _MAX_MEMBER:
             raise MalformedBundle(f"{info.filename} is implausibly large ({info.file_size} bytes)")
+        ratio = info.file_size / max(1, info.compress_size)
+        if info.file_size > _RATIO_FLOOR and ratio > _MAX_RATIO:
+            raise MalformedBundle(
+                f"{info.filename} expands {ratio:.0f} times (at most {_MAX_RATIO}): a zip bomb?"
+            )
         try:
             files[info.filename] = archive.read(info)
         except zipfile.BadZipFile as exc:

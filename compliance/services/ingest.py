@@ -11,7 +11,8 @@ The promise:
   audit of them (whose resamples are seeded from the runs' hashes) gives the same numbers;
   32 bytes a record are kept until the end to sort them;
 - **flat memory**: records are written in batches of ``batch_size`` as they are read;
-  repeated record keys are found by the database's unique key, not an in-memory set;
+  repeated record keys are found by the database's unique key, not an in-memory set; a
+  run of more than ``COMPLIANCE_MAX_RECORDS_PER_RUN`` records is refused (nothing stored);
 - personas are stored once (by fingerprint) and referenced by id;
 - **the baseline made explicit**, on every path (files, pulls of every kind): the
   records pass through :func:`compliance.sources.baseline.resolve_baseline` with the
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from compliance.clock import Clock, isoformat_z
+from compliance.config import InputLimits
 from compliance.domain.records import EvaluationRecord
 from compliance.errors import InputError
 from compliance.services.registry import require_version
@@ -178,11 +180,20 @@ class _BatchWriter:
         self.digest = RunContentHash(benchmark)
         self.count = 0
         self.unscored = 0
+        self._max_records = InputLimits().max_records_per_run
 
     def add(self, numbered: NumberedRecord) -> None:
         line, record = numbered
-        self.digest.update(record)
         self.count += 1
+        if self.count > self._max_records:
+            raise InputError(
+                f"the run has more than {self._max_records} records "
+                "(COMPLIANCE_MAX_RECORDS_PER_RUN); nothing was stored",
+                file=self._file,
+                line=line,
+                hint="split the run into several files, or raise COMPLIANCE_MAX_RECORDS_PER_RUN",
+            )
+        self.digest.update(record)
         if record.correct is None and record.task_type == "objective":
             self.unscored += 1
         self._rows.append(self._row(line, record))

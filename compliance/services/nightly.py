@@ -16,6 +16,11 @@ periodic sweep, the start-up catch-up):
 4. record the outcome (``succeeded`` / ``failed`` / ``timed_out`` / ``error``), log it,
    and send the webhook for a failing, inconclusive or flipped verdict, an error or a miss.
 
+With a job queue (``dispatch``, PostgreSQL: :mod:`compliance.queue`), step 3 is split: the
+scheduler's runner *defers* the due slot of a schedule instead of running it (slots with a
+queued or running job count as busy, through ``queued``), and a worker's runner runs it
+with :meth:`NightlyRunner.run_queued`, which is step 3 and 4 above, the same code.
+
 ``error`` means the database or the process failed, not the audit: such a slot (and a
 ``running`` one left by a killed process) is run again while within the grace time; a
 slot already audited is then recognized and recorded, never audited twice.
@@ -32,7 +37,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +118,8 @@ class NightlyRunner:
         notifier: Notifier,
         *,
         before_job: Callable[[], None] | None = None,
+        dispatch: Callable[[JobSpec, dt.datetime], None] | None = None,
+        queued: Callable[[str], Collection[dt.datetime]] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
@@ -120,6 +127,8 @@ class NightlyRunner:
         self._settings = settings
         self._notifier = notifier
         self._before_job = before_job or (lambda: None)
+        self._dispatch = dispatch
+        self._queued = queued
         self.started_at = clock()
         self.stopping = threading.Event()  # no new slots start
         self._abort = threading.Event()  # running slots are cancelled
@@ -174,9 +183,24 @@ class NightlyRunner:
             for slot, reason in plan.missed:
                 self._record_missed(spec, slot, reason)
             if plan.run is not None and not self.stopping.is_set():
-                self._run_slot(spec, plan.run)
+                if self._dispatch is not None and spec.schedule_uid is not None:
+                    self._defer(spec, plan.run)
+                else:
+                    self._run_slot(spec, plan.run)
         finally:
             lock.release()
+
+    def run_queued(self, job_id: str, slot: dt.datetime) -> Outcome | None:
+        """Run one slot a queue worker was handed: the in-process path of :meth:`catch_up`
+        from the claim on (claim, pull, audit and report, record, alert). A slot already
+        finished (terminal row) or of a removed schedule is left alone (None)."""
+        with self._uow_factory() as uow:
+            repo = ScheduleRepository(uow.session)
+            spec = self._spec(repo, job_id)
+            row = repo.run(job_id, slot)
+            if spec is None or (row is not None and row.status in TERMINAL):
+                return None
+        return self._run_slot(spec, slot)
 
     def stop(self) -> None:
         """Start no new slot; running slots go on (see :meth:`wait_idle`)."""
@@ -248,6 +272,8 @@ class NightlyRunner:
         }
         with self._mutex:
             busy = set(self._busy.get(spec.job_id, ()))
+        if self._queued is not None:
+            busy |= set(self._queued(spec.job_id))
         return plan_slots(
             fires,
             states,
@@ -269,6 +295,13 @@ class NightlyRunner:
             )
             uow.commit()
 
+    def _defer(self, spec: JobSpec, slot: dt.datetime) -> None:
+        assert self._dispatch is not None
+        try:
+            self._dispatch(spec, slot)
+        except Exception as exc:
+            self._job_error(spec, slot, exc, time.monotonic())
+
     def _record_missed(self, spec: JobSpec, slot: dt.datetime, reason: str) -> None:
         try:
             self._write(spec, slot, "missed", error=reason)
@@ -278,7 +311,7 @@ class NightlyRunner:
         log_event("slot.missed", logging.WARNING, **spec.describe(), slot=slot, reason=reason)
         self._notify("slot.missed", spec, slot, status="missed", error=reason)
 
-    def _run_slot(self, spec: JobSpec, slot: dt.datetime) -> None:
+    def _run_slot(self, spec: JobSpec, slot: dt.datetime) -> Outcome | None:
         key = (spec.job_id, slot)
         began = time.monotonic()
         with self._mutex:
@@ -294,10 +327,11 @@ class NightlyRunner:
                 with self._mutex:
                     self._unwritten[key] = self._unwritten.get(key, 0) + 1
                 self._job_error(spec, slot, exc, began)
-                return
+                return None
             log_event("job.start", **spec.describe(), slot=slot)
             outcome = self._execute(spec, slot)
             self._finish(spec, slot, outcome, began)
+            return outcome
         finally:
             with self._mutex:
                 self._attended -= 1

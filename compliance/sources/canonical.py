@@ -13,7 +13,6 @@ Every bad value is an :class:`InputError` naming file, line, field and value.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,14 +62,11 @@ def _read_jsonl(reader: LineReader) -> Iterator[NumberedRecord]:
 
 
 def _read_csv(reader: LineReader) -> Iterator[NumberedRecord]:
-    text = io.TextIOWrapper(reader.stream, encoding="utf-8-sig", newline="")
-    rows = csv.reader(text)
+    rows = csv.reader(reader.text_lines())
     try:
         header = next(rows)
     except StopIteration:
         raise InputError("the CSV file has no header", file=str(reader.path)) from None
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(reader.path, 1, exc) from None
     columns = _check_header(header, reader.path)
     line_no = rows.line_num
     try:
@@ -92,8 +88,6 @@ def _read_csv(reader: LineReader) -> Iterator[NumberedRecord]:
                 raise input_error_from_validation(
                     exc, file=str(reader.path), line=line_no
                 ) from None
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(reader.path, line_no + 1, exc) from None
     except csv.Error as exc:
         raise InputError(f"malformed CSV ({exc})", file=str(reader.path), line=line_no) from None
     except GZIP_ERRORS as exc:
@@ -164,12 +158,6 @@ def _csv_binary(value: str, field: str, path: Path, line_no: int) -> int:
         field=field,
         value=value,
         hint="decision outcomes and labels are 0 or 1; leave the cell empty when absent",
-    )
-
-
-def _not_utf8(path: Path, line_no: int, exc: UnicodeDecodeError) -> InputError:
-    return InputError(
-        f"the text is not UTF-8 ({exc.reason})", file=str(path), line=line_no, hint="save as UTF-8"
     )
 
 

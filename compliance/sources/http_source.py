@@ -28,6 +28,7 @@ page (and whatever was appended to it) and goes on from there.
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -38,6 +39,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from compliance.config import InputLimits
 from compliance.domain.records import EvaluationRecord
 from compliance.errors import ConfigError, InputError, SourceUnavailable
 from compliance.sources.canonical import input_error_from_validation
@@ -147,6 +149,7 @@ class HttpRecordStream:
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         self._headers = headers
+        self._limits = InputLimits()
         self._own_client = client is None
         self._client = client or httpx.Client(
             timeout=httpx.Timeout(config.timeout), follow_redirects=True
@@ -209,17 +212,16 @@ class HttpRecordStream:
         while True:
             wait: float | None = None
             try:
-                response = self._client.get(url, headers=self._headers)
+                status, reason, retry_after, body = self._get(url, label)
             except (httpx.TransportError, httpx.DecodingError) as exc:  # timeouts, resets
                 failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             else:
-                status = response.status_code
                 if status < 300:
-                    return self._json(response, label)
+                    return _json(body, label)
                 if status not in RETRY_STATUSES:
-                    raise _status_error(status, response.reason_phrase, label, config)
-                failure = f"HTTP {status} {response.reason_phrase}".rstrip()
-                wait = parse_retry_after(response.headers.get("Retry-After"), now=self._now())
+                    raise _status_error(status, reason, label, config)
+                failure = f"HTTP {status} {reason}".rstrip()
+                wait = parse_retry_after(retry_after, now=self._now())
             if attempt >= config.max_retries:
                 raise SourceUnavailable(
                     f"{label}: {failure}, {attempt + 1} attempts",
@@ -238,15 +240,35 @@ class HttpRecordStream:
             attempt += 1
             self.retries += 1
 
-    def _json(self, response: httpx.Response, label: str) -> Any:
-        try:
-            return response.json()
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(
-                f"the response is not JSON ({exc})",
-                file=label,
-                hint="the endpoint must answer a JSON object",
-            ) from None
+    def _get(self, url: str, label: str) -> tuple[int, str, str | None, bytes]:
+        """One GET: status, reason, ``Retry-After`` and the body, read as it arrives and
+        refused past ``max_http_response_bytes`` (decoded bytes, whatever ``Content-Length``
+        says), and past ``timeout`` seconds for the whole request, body included. Only a
+        successful answer's body is kept; an error's is dropped unread."""
+        limit = self._limits.max_http_response_bytes
+        deadline = time.monotonic() + self.config.timeout
+        with self._client.stream("GET", url, headers=self._headers) as response:
+            status, reason = response.status_code, response.reason_phrase
+            retry_after = response.headers.get("Retry-After")
+            if status >= 300:
+                return status, reason, retry_after, b""
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in response.iter_bytes():
+                total += len(chunk)
+                if total > limit:
+                    raise InputError(
+                        f"the response is larger than {limit} bytes "
+                        "(COMPLIANCE_MAX_HTTP_RESPONSE_BYTES); nothing was stored",
+                        file=label,
+                        hint="ask for smaller pages, or raise COMPLIANCE_MAX_HTTP_RESPONSE_BYTES",
+                    )
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(
+                        f"the response took more than {self.config.timeout:g} s (timeout)"
+                    )
+                chunks.append(chunk)
+            return status, reason, retry_after, b"".join(chunks)
 
     def _page(self, body: Any, label: str) -> tuple[list[EvaluationRecord], str | None]:
         config = self.config
@@ -288,6 +310,17 @@ class HttpRecordStream:
                 value=next_cursor,
             )
         return records, str(next_cursor)
+
+
+def _json(body: bytes, label: str) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"the response is not JSON ({exc})",
+            file=label,
+            hint="the endpoint must answer a JSON object",
+        ) from None
 
 
 def _at(body: dict[str, Any], path: str) -> Any:

@@ -57,14 +57,16 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import ValidationError
 
+from compliance.config import InputLimits
 from compliance.domain.records import EvaluationRecord, RecordKey, TaskType
 from compliance.errors import InputError
 from compliance.sources.canonical import input_error_from_validation
 from compliance.sources.config import InspectSourceConfig
+from compliance.sources.files import RATIO_FLOOR_BYTES
 from compliance.sources.persona_fields import judgement_at, persona_at
 from compliance.sources.refusals import is_refusal
 
@@ -75,6 +77,7 @@ _STDLIB_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
 _INDEX_FILES = {"logs.json", "listing.json"}
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_CHUNK = 1 << 20
 
 
 def find_inspect_logs(path: Path) -> list[Path]:
@@ -130,6 +133,15 @@ def read_inspect_log(path: Path, config: InspectSourceConfig) -> Iterator[Evalua
 
 
 def _read_json(path: Path, config: InspectSourceConfig) -> Iterator[EvaluationRecord]:
+    limit = InputLimits().max_member_bytes
+    if path.stat().st_size > limit:
+        raise InputError(
+            f"the JSON log is larger than {limit} bytes (COMPLIANCE_MAX_MEMBER_BYTES), "
+            "and is read whole; nothing was stored",
+            file=str(path),
+            hint="write the log as .eval (one member per sample), or raise "
+            "COMPLIANCE_MAX_MEMBER_BYTES",
+        )
     try:
         with path.open("rb") as handle:
             log = json.load(handle)
@@ -256,14 +268,20 @@ def _member_json(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) ->
 
 
 def _member_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+    """The member's bytes, refused (before and while reading) past ``max_member_bytes`` or
+    the compression ratio: its declared sizes are checked first, then the bytes that come
+    out of the decompressor are counted, so a member lying about its size is stopped too."""
     where = f"{path}!{info.filename}"
+    limits = InputLimits()
+    _check_declared(info, where, limits)
     try:
         if info.compress_type in _STDLIB_METHODS or sys.version_info >= (3, 14):
-            return archive.read(info)
+            with archive.open(info) as member:
+                return _read_bounded(member, where, limits.max_member_bytes)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         raise InputError(f"the archive member is corrupt ({exc})", file=where) from None
     if info.compress_type == ZIP_ZSTANDARD:
-        return _zstd_member(path, info, where)
+        return _zstd_member(path, info, where, limits.max_member_bytes)
     raise InputError(
         f"unsupported zip compression method {info.compress_type}",
         file=where,
@@ -271,7 +289,43 @@ def _member_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -
     )
 
 
-def _zstd_member(path: Path, info: zipfile.ZipInfo, where: str) -> bytes:
+def _check_declared(info: zipfile.ZipInfo, where: str, limits: InputLimits) -> None:
+    if info.file_size > limits.max_member_bytes:
+        raise _member_too_large(where, limits.max_member_bytes, declared=info.file_size)
+    ratio = info.file_size / max(1, info.compress_size)
+    if info.file_size > RATIO_FLOOR_BYTES and ratio > limits.max_compression_ratio:
+        raise InputError(
+            f"the archive member expands {ratio:.0f} times, more than "
+            f"{limits.max_compression_ratio:g} (COMPLIANCE_MAX_COMPRESSION_RATIO): "
+            "a zip bomb? nothing was stored",
+            file=where,
+            hint="check where the log came from, or raise COMPLIANCE_MAX_COMPRESSION_RATIO",
+        )
+
+
+def _read_bounded(stream: IO[bytes], where: str, limit: int) -> bytes:
+    """All of ``stream``, refused as soon as more than ``limit`` bytes come out of it."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := stream.read(min(_CHUNK, limit + 1 - total)):
+        total += len(chunk)
+        if total > limit:
+            raise _member_too_large(where, limit, declared=None)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _member_too_large(where: str, limit: int, *, declared: int | None) -> InputError:
+    said = f"declares {declared} bytes" if declared is not None else "expands"
+    return InputError(
+        f"the archive member {said}, more than {limit} (COMPLIANCE_MAX_MEMBER_BYTES); "
+        "nothing was stored",
+        file=where,
+        hint="check where the log came from, or raise COMPLIANCE_MAX_MEMBER_BYTES",
+    )
+
+
+def _zstd_member(path: Path, info: zipfile.ZipInfo, where: str, limit: int) -> bytes:
     """A Zstandard-compressed member, through the optional ``zstandard`` package."""
     try:
         zstandard = importlib.import_module("zstandard")
@@ -297,7 +351,7 @@ def _zstd_member(path: Path, info: zipfile.ZipInfo, where: str) -> bytes:
         reader = zstandard.ZstdDecompressor().stream_reader(
             io.BytesIO(compressed), read_across_frames=True
         )
-        data: bytes = reader.read()
+        data: bytes = _read_bounded(reader, where, limit)
     except zstandard.ZstdError as exc:
         raise InputError(f"the archive member is corrupt ({exc})", file=where) from None
     if len(data) != info.file_size or zlib.crc32(data) != info.CRC:

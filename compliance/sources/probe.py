@@ -38,14 +38,16 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
+from compliance.config import InputLimits
 from compliance.domain.records import EvaluationRecord
-from compliance.errors import ConfigError, SourceUnavailable
+from compliance.errors import ConfigError, InputError, SourceUnavailable
 from compliance.sources.config import ProbeSourceConfig, secret_from_env
 from compliance.sources.http_source import RETRY_STATUSES, backoff_delay, parse_retry_after
 from compliance.sources.probe_answers import ChatAnswer, answer_record
@@ -59,6 +61,7 @@ from compliance.sources.probe_suite import (
 )
 
 __all__ = [
+    "EndpointGate",
     "ResponseCache",
     "TokenBucket",
     "aprobe",
@@ -67,10 +70,31 @@ __all__ = [
     "parse_chat_body",
     "request_body",
     "run_probe",
+    "use_endpoint_gate",
 ]
 
 Sleep = Callable[[float], Awaitable[None]]
 Progress = Callable[[int, int], None]
+
+
+class EndpointGate(Protocol):
+    """A limit on the requests in flight to one endpoint shared beyond this probe (e.g. by
+    every queue worker: ``compliance.storage.repositories.endpoint_slots``)."""
+
+    def hold(self, endpoint: str) -> AbstractAsyncContextManager[None]:
+        """Wait for a free slot of ``endpoint``; hold it for the ``async with`` block."""
+        ...
+
+
+_shared_gate: EndpointGate | None = None
+
+
+def use_endpoint_gate(gate: EndpointGate | None) -> None:
+    """Make every probe of this process hold a slot of ``gate`` for each request in flight
+    (keyed by the source's ``base_url``); None removes it. ``compliance worker`` installs
+    the PostgreSQL one when ``COMPLIANCE_ENDPOINT_CONCURRENCY`` is set."""
+    global _shared_gate  # noqa: PLW0603 - one gate per process, set by the entry point
+    _shared_gate = gate
 
 
 # -- the cache ----------------------------------------------------------------------------
@@ -238,8 +262,10 @@ class _ChatClient:
         sleep: Sleep,
         rng: random.Random,
         now: Callable[[], float],
+        gate: EndpointGate | None = None,
     ) -> None:
         self.session = session
+        self.gate = gate
         self.config = config
         self.url = config.base_url.rstrip("/") + "/chat/completions"
         self.limiter = limiter
@@ -248,10 +274,26 @@ class _ChatClient:
         self.now = now
         self.requests = 0
         self.retries = 0
+        self.max_reply = InputLimits().max_probe_reply_bytes
 
     async def post(self, body: bytes) -> _Reply:
+        """One request; the reply is read as it arrives and refused past
+        ``COMPLIANCE_MAX_PROBE_REPLY_BYTES`` (counted, not taken from ``Content-Length``)."""
         async with self.session.post(self.url, data=body) as response:
-            content = await response.read()
+            chunks: list[bytes] = []
+            total = 0
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                total += len(chunk)
+                if total > self.max_reply:
+                    raise InputError(
+                        f"the reply is larger than {self.max_reply} bytes "
+                        "(COMPLIANCE_MAX_PROBE_REPLY_BYTES); nothing was stored",
+                        file=self.url,
+                        hint="check the endpoint and max_tokens, or raise "
+                        "COMPLIANCE_MAX_PROBE_REPLY_BYTES",
+                    )
+                chunks.append(chunk)
+            content = b"".join(chunks)
             return _Reply(
                 response.status,
                 response.reason or "",
@@ -271,7 +313,11 @@ class _ChatClient:
             wait: float | None = None
             self.requests += 1
             try:
-                response = await self.post(body)
+                if self.gate is None:
+                    response = await self.post(body)
+                else:
+                    async with self.gate.hold(config.base_url):
+                        response = await self.post(body)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             else:
@@ -336,11 +382,13 @@ async def aprobe(
     rng: random.Random | None = None,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], float] = time.time,
+    gate: EndpointGate | None = None,
 ) -> AsyncIterator[EvaluationRecord]:
     """Ask every prompt and yield the records in prompt order (see ``_in_prompt_order``).
 
     ``sleep``, ``rng``, ``clock`` and ``now`` drive the backoff, the rate limit and
-    ``Retry-After`` dates.
+    ``Retry-After`` dates. At most ``config.concurrency`` requests are in flight, and with
+    a ``gate`` each also holds one of the endpoint's shared slots.
     """
     limiter = (
         TokenBucket(config.rate_limit, config.burst, clock=clock, sleep=sleep)
@@ -356,6 +404,7 @@ async def aprobe(
             sleep=sleep,
             rng=rng or random.Random(),  # noqa: S311  (jitter, not secrets)
             now=now,
+            gate=gate,
         )
         params = chat.params()
 
@@ -437,6 +486,7 @@ def _session(config: ProbeSourceConfig, *, api_key: str | None) -> aiohttp.Clien
 
 
 _BATCH = 64
+_CHUNK = 64 * 1024
 
 
 def configured_prompts(
@@ -464,8 +514,12 @@ def run_probe(
     env: Mapping[str, str] | None = None,
     sleep: Sleep = asyncio.sleep,
     rng: random.Random | None = None,
+    gate: EndpointGate | None = None,
 ) -> Iterator[EvaluationRecord]:
     """Run the probe that ``config`` describes; yield one record per reply as it arrives.
+
+    ``gate`` (default: the process's, :func:`use_endpoint_gate`) caps the requests in
+    flight to the endpoint beyond this probe.
 
     The suite and persona set are loaded from ``config`` unless given. ``cache_path`` is
     the SQLite cache file (created when missing; ``None``: no cache). ``on_progress(done,
@@ -487,6 +541,7 @@ def run_probe(
             api_key=api_key,
             sleep=sleep,
             rng=rng,
+            gate=gate if gate is not None else _shared_gate,
         ),
         total=len(prompts),
         cache_path=cache_path,

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.domain.records import EvaluationRecord
+from compliance.errors import InputError
 from compliance.sources.canonical import NumberedRecord
 from compliance.sources.config import (
     FilesSourceConfig,
@@ -102,13 +103,38 @@ def plan_pull(
 
 
 def _files(path: Path) -> list[Path]:
+    """The files a files source names: a file, every file under a directory, or a glob's
+    matches. A match that is (or passes through) a symbolic link resolving outside the
+    directory (or the glob's fixed prefix) is refused: a link dropped into a watched
+    directory must not read files the source was not pointed at."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        return _inside(found, path)
     if any(ch in str(path) for ch in "*?["):
         anchor = Path(path.anchor or ".")
         pattern = str(path.relative_to(anchor)) if path.is_absolute() else str(path)
-        return sorted(p for p in anchor.glob(pattern) if p.is_file())
+        parts = Path(pattern).parts
+        fixed = next(i for i, part in enumerate(parts) if _wild(part))
+        root = Path(anchor, *parts[:fixed])
+        return _inside(sorted(p for p in anchor.glob(pattern) if p.is_file()), root)
     return [path]
+
+
+def _wild(part: str) -> bool:
+    return any(ch in part for ch in "*?[")
+
+
+def _inside(found: list[Path], root: Path) -> list[Path]:
+    top = root.resolve()
+    for path in found:
+        target = path.resolve()
+        if not target.is_relative_to(top):
+            raise InputError(
+                f"is a symbolic link to {target}, outside {root}; nothing was pulled",
+                file=str(path),
+                hint="copy the file into the source's directory, or point the source at it",
+            )
+    return found
 
 
 def _local(path: Path, config: FilesSourceConfig) -> Iterator[NumberedRecord]:

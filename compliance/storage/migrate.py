@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Engine
 from compliance.paths import bundled_dir
 from compliance.storage.tables import Base
 
+QUEUE_TABLE_PREFIX = "procrastinate_"
+
 __all__ = ["current_revision", "downgrade", "head_revision", "schema_drift", "upgrade"]
 
 
@@ -74,10 +76,21 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
+def _ours(name: str | None, type_: str, _parents: object) -> bool:
+    """Whether autogenerate compares this object: not the job queue's tables (Procrastinate's
+    own schema, applied by revision 0006 from its SQL file, not from the models)."""
+    return not (type_ == "table" and (name or "").startswith(QUEUE_TABLE_PREFIX))
+
+
 def schema_drift(engine: Engine) -> list[Any]:
     """What ``alembic revision --autogenerate`` would write: empty when models match."""
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "target_metadata": Base.metadata}
+            connection,
+            opts={
+                "compare_type": True,
+                "target_metadata": Base.metadata,
+                "include_name": _ours,
+            },
         )
         return list(compare_metadata(context, Base.metadata))

@@ -124,6 +124,37 @@ def test_a_failing_source_is_isolated(cli: Cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("registered")
+@pytest.mark.parametrize("glob", [False, True])
+def test_a_symlink_out_of_a_files_source_is_refused(
+    cli: Cli, app: App, tmp_path: Path, glob: bool
+) -> None:
+    """A link in the watched directory to a file outside it (here a valid records file, so
+    only the link's target matters) fails the source's pull; nothing of it is stored."""
+    drop, outside = tmp_path / "drop", tmp_path / "private"
+    drop.mkdir()
+    (drop / "sub").mkdir()
+    outside.mkdir()
+    write_jsonl(drop / "a.jsonl", records(2))
+    write_jsonl(outside / "secret.jsonl", records(3))
+    (drop / "sub" / "b.jsonl").symlink_to(outside / "secret.jsonl")
+    config = {"path": str(drop / "*" / "*.jsonl" if glob else drop)}
+    if glob:
+        (drop / "sub2").mkdir()
+        write_jsonl(drop / "sub2" / "c.jsonl", records(1))
+    assert add(cli, "drop", "files", config).code == 0
+    before = table_counts(app)
+    code, outcomes = pull(cli)
+    assert code == 1
+    error = str(outcomes[0]["error"])
+    assert f"{drop / 'sub' / 'b.jsonl'}: is a symbolic link to {outside / 'secret.jsonl'}" in error
+    assert f"outside {drop}" in error
+    assert table_counts(app) == before
+    (drop / "sub" / "b.jsonl").unlink()  # a link inside the directory is fine
+    (drop / "sub" / "b.jsonl").symlink_to(drop / "a.jsonl")
+    assert pull(cli)[0] == 0
+
+
+@pytest.mark.usefixtures("registered")
 def test_source_config_errors_are_clear(cli: Cli) -> None:
     bad = add(cli, "x", "http", {"url": "http://h/r", "headers": {"Authorization": "Bearer s"}})
     assert bad.code == 1 and "token_env" in bad.err

@@ -368,6 +368,24 @@ class InstanceLock:
             except OSError:
                 return "unknown"
             return f"pid {pid}" if pid else "unknown"
+        return self.active_holder() or "another session"
+
+    def active_holder(self) -> str | None:
+        """The active scheduler (what :meth:`holder` says), or None when no process holds
+        the lock. Takes nothing: a lock file is probed with a shared lock, released at once."""
+        if self.path is not None:
+            try:
+                handle = self.path.open()
+            except OSError:
+                return None
+            with handle:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    pid = handle.read().strip()
+                    return f"pid {pid}" if pid else "unknown"
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                return None
         key = _PG_LOCK_KEY & 0xFFFFFFFFFFFFFFFF
         try:
             with self._engine.connect() as connection:
@@ -380,9 +398,9 @@ class InstanceLock:
                     {"hi": key >> 32, "lo": key & 0xFFFFFFFF},
                 ).first()
         except DBAPIError:
-            row = None
+            return "unknown (the database did not answer)"
         if row is None:
-            return "another session"
+            return None
         pid, client, since = row
         return f"PostgreSQL session pid {pid} from {client or 'a socket'} since {since:%H:%M:%S}"
 

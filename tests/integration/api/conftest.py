@@ -22,7 +22,12 @@ from compliance.storage.migrate import upgrade
 from tests.conftest import blank_database
 from tests.integration.api.world import BASE, SteppingClock, World, live_server, load_world
 
-FAST = ApiSettings(rate_per_second=10_000, rate_burst=10_000, login_per_minute=10_000)
+FAST = ApiSettings(
+    rate_per_second=10_000,
+    rate_burst=10_000,
+    login_per_minute=10_000,
+    auth_failures_per_minute=10_000,
+)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from compliance.api.app import create_app
 from compliance.api.settings import ApiSettings
+from compliance.cli.api_commands import proxy_options
 from compliance.clock import isoformat_z
 from compliance.services.tokens import create_token, list_tokens, revoke_token
 from compliance.storage.tables import ApiToken
@@ -179,3 +180,69 @@ def test_the_last_use_of_a_token_is_recorded(client: httpx.Client, world: World,
     while last_used() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert last_used() == isoformat_z(app.clock())
+
+
+WRONG = {"Authorization": "Bearer cmp_" + "B" * 43}  # well formed, unknown
+
+
+def test_failed_authentications_are_throttled_per_address_spoofing_or_not(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``auth_failures_per_minute`` 401s an address gets 429 with Retry-After, even
+    with a valid token; a forged X-Forwarded-For is not believed without trusted proxies."""
+    monkeypatch.delenv("COMPLIANCE_API_TRUSTED_PROXIES", raising=False)
+    settings = ApiSettings(auth_failures_per_minute=5, rate_per_second=1000, rate_burst=1000)
+    good = create_token(world.app.uow_factory, world.app.clock, "throttle-1", "regulator")
+    asgi = create_app(world.app, settings)
+    with live_server(asgi, **proxy_options()) as url, httpx.Client(base_url=url) as http:
+        assert http.get("/api/v1/models", headers=bearer(good.secret)).status_code == 200
+        statuses = [http.get("/api/v1/models", headers=WRONG).status_code for _ in range(7)]
+        assert statuses == [401] * 5 + [429] * 2
+        refused = http.get("/api/v1/models", headers=bearer(good.secret))
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "rate_limited"
+        assert 1 <= int(refused.headers["retry-after"]) <= 12  # one failure back: 60 s / 5
+        for forged in ("203.0.113.9", "198.51.100.7, 203.0.113.9"):
+            spoofed = http.get("/api/v1/models", headers={**WRONG, "X-Forwarded-For": forged})
+            assert spoofed.status_code == 429, forged
+        assert http.get("/healthz").status_code == 200  # health checks are not limited
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPLIANCE_API_TRUSTED_PROXIES", "127.0.0.1")
+    settings = ApiSettings(auth_failures_per_minute=3, rate_per_second=1000, rate_burst=1000)
+    asgi = create_app(world.app, settings)
+    with live_server(asgi, **proxy_options()) as url, httpx.Client(base_url=url) as http:
+        one = {**WRONG, "X-Forwarded-For": "198.51.100.1"}
+        two = {**WRONG, "X-Forwarded-For": "198.51.100.2"}
+        assert [http.get("/api/v1/models", headers=one).status_code for _ in range(4)] == [
+            401,
+            401,
+            401,
+            429,
+        ]
+        assert http.get("/api/v1/models", headers=two).status_code == 401
+
+
+def test_serve_believes_forwarded_headers_only_from_configured_proxies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COMPLIANCE_API_TRUSTED_PROXIES", raising=False)
+    assert proxy_options() == {"proxy_headers": False}
+    monkeypatch.setenv("COMPLIANCE_API_TRUSTED_PROXIES", " 10.0.0.1, 10.0.0.2 ,")
+    assert proxy_options() == {"proxy_headers": True, "forwarded_allow_ips": "10.0.0.1,10.0.0.2"}
+
+
+@pytest.mark.parametrize(("trusted", "secure"), [("", False), ("127.0.0.1", True)])
+def test_x_forwarded_proto_makes_cookies_secure_only_from_a_trusted_proxy(
+    world: World, monkeypatch: pytest.MonkeyPatch, trusted: str, secure: bool
+) -> None:
+    monkeypatch.setenv("COMPLIANCE_API_TRUSTED_PROXIES", trusted)
+    asgi = create_app(world.app, ApiSettings())
+    with live_server(asgi, **proxy_options()) as url:
+        form = httpx.get(f"{url}/portal/login", headers={"X-Forwarded-Proto": "https"})
+    cookie = next(v for k, v in form.headers.multi_items() if k == "set-cookie")
+    assert cookie.startswith("portal_csrf=")
+    assert ("secure" in cookie.lower()) == secure

@@ -273,13 +273,14 @@ def append_ledger(app: App, *, kind: str, report: str | None) -> str:
 
 
 @contextmanager
-def live_server(asgi: FastAPI) -> Iterator[str]:
-    """Serve ``asgi`` with uvicorn on a free loopback port, in a thread; yields the base URL."""
+def live_server(asgi: FastAPI, **options: Any) -> Iterator[str]:
+    """Serve ``asgi`` with uvicorn on a free loopback port, in a thread; yields the base URL.
+    ``options`` go to ``uvicorn.Config`` (e.g. the proxy settings ``serve`` uses)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(asgi, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(asgi, log_level="warning", access_log=False, lifespan="off", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -48,6 +48,9 @@ CLI_MAIN = (
 )
 
 
+DRIVERS = {"scheduler": "driver", "worker": "worker_driver"}
+
+
 def at(moment: dt.datetime) -> Callable[[], dt.datetime]:
     return lambda: moment
 
@@ -201,18 +204,24 @@ class Launcher:
             COMPLIANCE_WEBHOOK_URL=self.receiver.url,
             COMPLIANCE_WEBHOOK_SECRET=SECRET,
             COMPLIANCE_CHECKPOINT_CRON="0 4 * * *",
+            # these tests are of the in-process scheduler; test_queue.py runs the job queue
+            COMPLIANCE_SCHEDULER_MODE="inprocess",
         )
         env.update(extra)
         return env
 
-    def start(self, fake_now: dt.datetime, *, cli: bool = False, **extra: str) -> Proc:
-        """A scheduler process: the test driver (injectable ports) or the command line."""
-        log = self.home / f"scheduler-{len(self.procs)}.log"
+    def start(
+        self, fake_now: dt.datetime, *, cli: bool = False, worker: bool = False, **extra: str
+    ) -> Proc:
+        """A scheduler process: the test driver (injectable ports) or the command line; with
+        ``worker``, a job-queue worker (``worker_driver``) instead."""
+        kind = "worker" if worker else "scheduler"
+        log = self.home / f"{kind}-{len(self.procs)}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         command = (
             [sys.executable, "-c", CLI_MAIN, "scheduler", "run"]
             if cli
-            else [sys.executable, "-m", "tests.integration.scheduler.driver"]
+            else [sys.executable, "-m", f"tests.integration.scheduler.{DRIVERS[kind]}"]
         )
         with log.open("w") as sink:
             popen = subprocess.Popen(

@@ -30,36 +30,39 @@ from compliance.services.nightly_ports import NightlyPorts, default_ports, raise
 from compliance.services.nightly_status import NightlySettings
 
 
-def main() -> int:
-    app = build_app()
-    settings = NightlySettings()
+def fault_ports(app: Any) -> NightlyPorts:
+    """The production ports with the faults the environment asks for (module docstring)."""
     hang = {m for m in os.environ.get("DRIVER_PULL_HANG", "").split(",") if m}
     hang_seconds = float(os.environ.get("DRIVER_HANG_SECONDS", "300"))
     pause_file = os.environ.get("DRIVER_PAUSE_FILE")
     pause_seconds = float(os.environ.get("DRIVER_PAUSE_SECONDS", "600"))
     reports = os.environ.get("DRIVER_REPORTS", "1") != "0"
+    base = default_ports(app)
 
-    def ports_for(app_: Any) -> NightlyPorts:
-        base = default_ports(app_)
+    def pull(model: str, version: str) -> object | None:
+        if model in hang:
+            time.sleep(hang_seconds)
+        return base.pull(model, version)
 
-        def pull(model: str, version: str) -> object | None:
-            if model in hang:
-                time.sleep(hang_seconds)
-            return base.pull(model, version)
+    def hook(audit_uid: str) -> None:
+        raise_if_cancelled(audit_uid)
+        if pause_file:
+            Path(pause_file).write_text(audit_uid)
+            time.sleep(pause_seconds)
 
-        def hook(audit_uid: str) -> None:
-            raise_if_cancelled(audit_uid)
-            if pause_file:
-                Path(pause_file).write_text(audit_uid)
-                time.sleep(pause_seconds)
+    def audit(request: AuditRequest) -> AuditResult:
+        extra: dict[str, Any] = {}
+        if reports and "key_path" in inspect.signature(run_audit).parameters:
+            extra["key_path"] = app.settings.resolved_signing_key_path
+        return run_audit(app.uow_factory, app.clock, request, before_findings=hook, **extra)
 
-        def audit(request: AuditRequest) -> AuditResult:
-            extra: dict[str, Any] = {}
-            if reports and "key_path" in inspect.signature(run_audit).parameters:
-                extra["key_path"] = app_.settings.resolved_signing_key_path
-            return run_audit(app_.uow_factory, app_.clock, request, before_findings=hook, **extra)
+    return NightlyPorts(pull=pull, audit=audit, checkpoint=base.checkpoint)
 
-        return NightlyPorts(pull=pull, audit=audit, checkpoint=base.checkpoint)
+
+def main() -> int:
+    app = build_app()
+    settings = NightlySettings()
+    ports_for = fault_ports
 
     try:
         # run_scheduler shifts app.clock; every port reads app.clock when it is called

@@ -26,6 +26,7 @@ from compliance.services.publish import ensure_signing_key
 from compliance.services.schedules import CHECKPOINT_JOB_ID, remove_schedule
 from compliance.services.sources import add_source
 from compliance.storage.repositories.schedules import ScheduleRepository
+from tests.hostile import MIB, gzip_repeated
 from tests.integration.api.conftest import FAST
 from tests.integration.api.world import live_server
 from tests.integration.scheduler.conftest import SLOT, Cli, schedule
@@ -360,3 +361,31 @@ def test_the_production_ports_pull_audit_issue_and_checkpoint(
     assert outcome[CHECKPOINT_JOB_ID] == ("succeeded", None)
     (alert,) = recorder.events("job.error")
     assert alert["model"] == "broken"
+
+
+def test_a_hostile_file_fails_its_own_slot_and_the_others_are_audited(
+    loaded: App, tmp_path: Path
+) -> None:
+    """Through the production pull: a files source holding a 512 MiB line in 0.5 MiB of
+    gzip fails its model's slot with the limit's line; the other model's slot, pulling a
+    good file at the same time, is audited."""
+    hostile, good = tmp_path / "hostile", tmp_path / "good"
+    hostile.mkdir()
+    good.mkdir()
+    gzip_repeated(hostile / "steady.jsonl.gz", b"a", 512 * MIB, head=b'{"item_id": "q1"}\n')
+    shutil.copy(bundled_data("personalized") / "pleaser.jsonl.gz", good)
+    add_source(loaded.uow_factory, loaded.clock, "steady-drop", model="steady", version="1.0",
+               kind="files", config={"path": str(hostile)})  # fmt: skip
+    add_source(loaded.uow_factory, loaded.clock, "pleaser-drop", model="pleaser", version="1.0",
+               kind="files", config={"path": str(good)})  # fmt: skip
+    uids = {m: schedule(loaded, m, created=SLOT - DAY / 2) for m in ("steady", "pleaser")}
+    h = make_harness(loaded, SLOT + dt.timedelta(minutes=1), pull=default_ports(loaded).pull)
+    for job in h.runner.pending_jobs():
+        h.runner.catch_up(job)
+    slots = h.slots()
+    assert slots[(f"schedule:{uids['pleaser']}", "2026-11-23T02:00")][0] == "succeeded"
+    status, _, error = slots[(f"schedule:{uids['steady']}", "2026-11-23T02:00")]
+    assert status == "failed" and error is not None
+    assert error.startswith("PullFailed: steady-drop")
+    assert "steady.jsonl.gz:2: the line is longer than 1048576 bytes" in error
+    assert h.audits() == [("pleaser", "succeeded", "2026-11-23T02:00")]

@@ -10,7 +10,8 @@ faults on request: ``faults[key]`` lists what the first attempts of one prompt g
 
 ``429`` (with ``Retry-After: 1``), ``429-date`` (an HTTP date), ``500``, ``503``,
 ``malformed`` (a 200 that is not JSON), ``no-choices`` (a 200 without choices), ``slow``
-(the answer after ``slow_seconds``), ``drop`` (the connection closed, no answer).
+(the answer after ``slow_seconds``), ``drop`` (the connection closed, no answer), ``huge``
+(a valid reply of more than 1 MiB).
 
 Everything is counted server-side: ``requests`` in all, ``per_key`` attempts, ``answered``.
 """
@@ -120,6 +121,10 @@ class FakeChat:
             return 200, {}, b'{"choices": []}', delay
         if fault == "drop":
             return -1, {}, b"", delay
+        if fault == "huge":  # a valid reply of 1 MiB and more
+            filler = "x" * (1 << 20)
+            body = {"choices": [{"message": {"role": "assistant", "content": filler}}]}
+            return 200, {}, json.dumps(body).encode(), delay
         if fault == "slow":
             delay = self.slow_seconds
         skew = persona is not None and self.skewed(persona.attributes) and self.skew_item(item.id)

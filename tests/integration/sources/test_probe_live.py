@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from compliance.domain.records import EvaluationRecord
-from compliance.errors import ConfigError, SourceUnavailable
+from compliance.errors import ConfigError, InputError, SourceUnavailable
 from compliance.sources.config import ProbeSourceConfig, parse_source_config
 from compliance.sources.probe import ResponseCache, run_probe
 from compliance.sources.probe_suite import PersonaSet, ProbeSuite, load_personas, load_suite
@@ -173,6 +173,21 @@ def test_a_prompt_failing_every_retry_stops_the_probe_and_the_cache_keeps_the_re
         return (record.item_id, record.persona_id or "")
 
     assert sorted(again, key=order) == sorted(records, key=order)
+
+
+def test_a_reply_past_the_limit_stops_the_probe_with_one_line(
+    suite: ProbeSuite, personas: PersonaSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPLIANCE_MAX_PROBE_REPLY_BYTES", str(64 * 1024))
+    small = suite.model_copy(update={"items": suite.items[:2]})
+    key = f"{small.items[1].id}|p-male-24|system"
+    chat = FakeChat(small, personas, faults={key: ["huge"]})
+    with serve_chat(chat) as url, pytest.raises(InputError) as caught:
+        _probe(_config(url, concurrency=1), small, personas, cache_path=tmp_path / "c.db")
+    message = str(caught.value)
+    assert "/chat/completions: the reply is larger than 65536 bytes" in message
+    assert "COMPLIANCE_MAX_PROBE_REPLY_BYTES" in message
+    assert chat.per_key[key] == 1  # refused, not retried
 
 
 def test_concurrency_is_bounded(suite: ProbeSuite, personas: PersonaSet) -> None:

@@ -58,5 +58,10 @@ def test_calibration_targets_hold(name: str, reps: int) -> None:
     for rule, tally in outcome.false_fail.items():
         target = 0.025 if "threshold" in name else 0.05  # the boundary is judged one-sided
         assert tally.rate <= target + _allowance(target, tally.total), (rule, tally.rate)
+    if SCENARIOS[name].accuracy_null:
+        assert outcome.type_i, "the tests of accuracy differences are checked under the null"
+    for key, tally in outcome.type_i.items():
+        alpha = CAL.ALPHA
+        assert tally.rate <= alpha + _allowance(alpha, tally.total), (key, tally.rate)
     if name == "gap-0.15":
         assert outcome.power["(policy verdict)"].rate >= 0.8

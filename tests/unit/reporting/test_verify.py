@@ -252,3 +252,47 @@ def test_end_to_end_with_a_rendered_report(synthetic: ReportManifest) -> None:
         public_keys={key_id: public_key_raw(key)},
     )
     assert verify_bundle(tampered).exit_code == ALTERED
+
+
+def _bomb_bundle(path: Path, pdf_bytes: int) -> Path:
+    """The bundle with its PDF replaced by ``pdf_bytes`` of zeros, deflated (streamed)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members(BUNDLE).items():
+            if name != "report.pdf":
+                archive.writestr(name, data)
+        with archive.open("report.pdf", "w", force_zip64=True) as member:
+            for _ in range(pdf_bytes >> 20):
+                member.write(bytes(1 << 20))
+    return path
+
+
+def test_hostile_bundles_are_malformed_before_anything_is_expanded(tmp_path: Path) -> None:
+    """A zip bomb member (declared too large, or expanding too many times), too many
+    members, and a ``../`` member: exit 2 or reported foreign, in bounded memory."""
+    import tracemalloc
+
+    many = io.BytesIO()
+    with zipfile.ZipFile(many, "w") as archive:
+        for name, data in members(BUNDLE).items():
+            archive.writestr(name, data)
+        for i in range(1000):
+            archive.writestr(f"pad/{i}", b"")
+    cases = {
+        "huge": (_bomb_bundle(tmp_path / "huge.zip", 600 << 20), "implausibly large"),
+        "ratio": (_bomb_bundle(tmp_path / "ratio.zip", 64 << 20), "expands 1"),
+        "many": (many.getvalue(), "declares 1006 members"),
+    }
+    for name, (source, fragment) in cases.items():
+        tracemalloc.start()
+        try:
+            result = verify_bundle(source)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert result.exit_code == MALFORMED, name
+        assert any(fragment in p for p in result.problems), (name, result.problems)
+        assert peak < 16 << 20, (name, peak)
+    traversal = with_member("../../etc/cron.d/evil", b"* * * * * root sh")
+    result = verify_bundle(traversal)
+    assert result.exit_code == ALTERED
+    assert "../../etc/cron.d/evil: not part of a report bundle" in result.problems

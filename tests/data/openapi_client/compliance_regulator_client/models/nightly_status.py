@@ -8,6 +8,7 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..types import UNSET, Unset
 from typing import cast
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ class NightlyStatus:
             overdue_jobs (list[OverdueJob]):
             slots_last_24h (NightlyStatusSlotsLast24H):
             checked_at (str):
+            mode (None | str | Unset):
+            active_scheduler (None | str | Unset):
      """
 
     last_run_at: None | str
@@ -45,6 +48,8 @@ class NightlyStatus:
     overdue_jobs: list[OverdueJob]
     slots_last_24h: NightlyStatusSlotsLast24H
     checked_at: str
+    mode: None | str | Unset = UNSET
+    active_scheduler: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -79,6 +84,18 @@ class NightlyStatus:
 
         checked_at = self.checked_at
 
+        mode: None | str | Unset
+        if isinstance(self.mode, Unset):
+            mode = UNSET
+        else:
+            mode = self.mode
+
+        active_scheduler: None | str | Unset
+        if isinstance(self.active_scheduler, Unset):
+            active_scheduler = UNSET
+        else:
+            active_scheduler = self.active_scheduler
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -92,6 +109,10 @@ class NightlyStatus:
             "slots_last_24h": slots_last_24h,
             "checked_at": checked_at,
         })
+        if mode is not UNSET:
+            field_dict["mode"] = mode
+        if active_scheduler is not UNSET:
+            field_dict["active_scheduler"] = active_scheduler
 
         return field_dict
 
@@ -153,6 +174,26 @@ class NightlyStatus:
 
         checked_at = d.pop("checked_at")
 
+        def _parse_mode(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        mode = _parse_mode(d.pop("mode", UNSET))
+
+
+        def _parse_active_scheduler(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        active_scheduler = _parse_active_scheduler(d.pop("active_scheduler", UNSET))
+
+
         nightly_status = cls(
             last_run_at=last_run_at,
             last_job_id=last_job_id,
@@ -162,6 +203,8 @@ class NightlyStatus:
             overdue_jobs=overdue_jobs,
             slots_last_24h=slots_last_24h,
             checked_at=checked_at,
+            mode=mode,
+            active_scheduler=active_scheduler,
         )
 
 
