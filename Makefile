@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-fast lint format bench clean lock audit-deps
+.PHONY: setup demo test test-fast lint format bench fuzz-api clean lock audit-deps
 
 # Third-party datasets the tests read in place and never copy (tests/shared_data.py): the
 # workspace's ../shared/data when it is there; set the variables to your own copies otherwise.
@@ -68,6 +68,13 @@ bench: setup  ## every performance run: ratios against a peer or a bare baseline
 
 bench-%: setup  ## one of them, e.g. make bench-api
 	$(BIN)/python benchmarks/$*.py
+
+FUZZ_EXAMPLES ?= 200
+FUZZ_STEPS ?= 100
+
+fuzz-api: setup  ## the API's Schemathesis run, longer (FUZZ_EXAMPLES per operation) and stateful (FUZZ_STEPS sequences): before a release
+	COMPLIANCE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) COMPLIANCE_FUZZ_STEPS=$(FUZZ_STEPS) \
+	  $(BIN)/python -m pytest -q tests/integration/api/test_schemathesis.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -29,6 +29,7 @@ from compliance.api.ratelimit import RateLimiter
 from compliance.api.routes import admin, audits, ledger, registry, reports
 from compliance.api.settings import ApiSettings
 from compliance.bootstrap import App, build_app
+from compliance.services.access_log import MissLog
 from compliance.services.api_common import PageCache
 
 __all__ = ["build_routes", "create_app", "create_app_from_environment"]
@@ -97,6 +98,7 @@ def create_app(app: App, settings: ApiSettings | None = None) -> FastAPI:
         ),
         session_key=load_session_key(secret, app.settings.home),
         pages=PageCache(),
+        misses=MissLog(settings.misses_per_minute),
     )
     api.add_middleware(Guard, max_body=settings.max_form_bytes)
     return api

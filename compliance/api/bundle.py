@@ -17,7 +17,7 @@ import re
 import zipfile
 
 from compliance.reporting.bundle import build_bundle as build_verifiable_bundle
-from compliance.services.api_views import BundleParts
+from compliance.services.api_views import BundleParts, ReportDetail
 
 __all__ = ["build_bundle", "bundle_filename"]
 
@@ -25,8 +25,8 @@ _NAMES = {"json": "manifest.json", "html": "report.html", "pdf": "report.pdf"}
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def bundle_filename(parts: BundleParts) -> str:
-    report = parts.report
+def bundle_filename(report: ReportDetail) -> str:
+    """``<model>_<policy>_v<version>.zip``, reduced to safe characters."""
     stem = f"{report.model.name}_{report.policy.name}_v{report.version}"
     return f"{re.sub(r'[^A-Za-z0-9._-]+', '-', stem).strip('-.') or 'report'}.zip"
 

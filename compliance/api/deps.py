@@ -8,7 +8,7 @@ known, unrevoked and unexpired is decided by the use case, in its own transactio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -21,6 +21,7 @@ from compliance.api.ratelimit import RateLimiter, failure_key
 from compliance.api.settings import ApiSettings
 from compliance.bootstrap import App
 from compliance.errors import InputError
+from compliance.services.access_log import MissLog
 from compliance.services.api_common import Access, PageCache
 from compliance.services.tokens import Credential, Unauthenticated, hash_secret
 
@@ -54,6 +55,7 @@ class ApiState:
     auth_failures: RateLimiter
     session_key: bytes
     pages: PageCache
+    misses: MissLog = field(default_factory=MissLog)
 
 
 def state_of(request: Request) -> ApiState:
@@ -127,10 +129,11 @@ def bearer_of(request: Request) -> Access:
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or " " in secret:
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-    wait = state_of(request).limiter.take(hash_secret(secret))
+    state = state_of(request)
+    wait = state.limiter.take(hash_secret(secret))
     if wait > 0:
         raise RateLimited(wait)
-    return Access(Credential(secret=secret), client=client_of(request))
+    return Access(Credential(secret=secret), client=client_of(request), misses=state.misses)
 
 
 async def admin_access(access: Annotated[Access, Depends(bearer_access)]) -> Access:

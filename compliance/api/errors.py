@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 
 from compliance.api.ratelimit import failure_key
 from compliance.errors import ComplianceError, InputError, NotFound, StorageUnavailable
+from compliance.logline import logfmt
 from compliance.services.access_log import AccessLogUnavailable
 from compliance.services.tokens import Forbidden, Unauthenticated
 
@@ -58,12 +59,14 @@ _DESCRIPTIONS = {
     401: "Missing, malformed, unknown, revoked or expired token",
     403: "The token's role may not use this route",
     404: "No such object (or not one this token may see)",
+    405: "Method not allowed: only GET and HEAD (see Allow)",
     413: "Request body too large",
     429: "Rate limit exceeded; retry after the Retry-After seconds",
     503: "Not available now (database, or the access log cannot be written)",
 }
 _HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+    405: {"Allow": {"schema": {"type": "string"}, "description": "GET, HEAD"}},
     429: {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
 }
 
@@ -142,7 +145,8 @@ def _domain(request: Request, exc: Exception) -> Response:
 
 
 def _internal(request: Request, exc: Exception) -> Response:
-    _log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    where = logfmt({"method": request.method, "path": request.url.path})
+    _log.error("unexpected error %s", where, exc_info=exc)
     return error_response(500, "internal", "internal error")
 
 

@@ -14,7 +14,9 @@ Promises, for every HTTP request:
 - responses carry ``X-Content-Type-Options: nosniff`` and, unless the route set its own,
   ``Referrer-Policy: no-referrer``, ``Cache-Control: no-store``, ``X-Frame-Options: DENY`` and
   a ``Content-Security-Policy`` that loads nothing;
-- one log line per request: method, path (without query), status, milliseconds, client.
+- one log record per request, on one line (:func:`request_record`): method, path (without
+  query), status, milliseconds, client; a client-supplied value is escaped and capped, so it
+  can never start a record of its own.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-__all__ = ["Guard", "has_token_in_query"]
+from compliance.logline import logfmt
+
+__all__ = ["Guard", "has_token_in_query", "request_record"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -59,6 +63,13 @@ def has_token_in_query(query_string: bytes) -> bool:
         if key.lower() in _TOKEN_KEYS or _SECRET.search(key) or _SECRET.search(value):
             return True
     return False
+
+
+def request_record(method: str, path: str, status: int, ms: float, client: str | None) -> str:
+    """``request method=GET path="/api/v1/..." status=200 ms=1.234 client=127.0.0.1``:
+    logfmt, every value escaped and capped (:mod:`compliance.logline`)."""
+    fields = {"method": method, "path": path, "status": status, "ms": ms, "client": client}
+    return "request " + logfmt(fields)
 
 
 class Guard:
@@ -95,12 +106,13 @@ class Guard:
         finally:
             client = scope.get("client")
             _log.info(
-                "%s %s %s %.1fms %s",
-                method,
-                scope.get("path", ""),
-                outcome["status"],
-                (time.perf_counter() - started) * 1000,
-                client[0] if client else "-",
+                request_record(
+                    method,
+                    scope.get("path", ""),
+                    outcome["status"],
+                    (time.perf_counter() - started) * 1000,
+                    client[0] if client else None,
+                )
             )
 
     def _refusal(self, scope: Scope) -> tuple[int, str, str] | None:

@@ -43,3 +43,9 @@ class ApiSettings(BaseSettings):
         description="threads per process running database reads (more only add GIL contention)",
     )
     max_form_bytes: int = Field(default=4096, ge=512, le=65536)
+    misses_per_minute: int = Field(
+        default=30,
+        ge=0,
+        description="lookups of absent ids written to the access log per token and client "
+        "per minute (per process); the others are only counted",
+    )

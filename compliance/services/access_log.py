@@ -1,5 +1,12 @@
 """The access log: who read which report or downloaded which artifact, when, from where.
 
+What it records (one row each): a report read (``read``), an artifact download
+(``download``, with the status sent: 200, 206, 304 or 416), a bundle download (``bundle``),
+a HEAD of an artifact or a bundle (``head``: headers only, nothing downloaded) and a lookup
+of an id that does not exist or that the token may not see (``miss``, status 404). Misses
+are all counted (:class:`MissLog`) but at most ``per_minute`` a minute per token and client
+are written, so a client probing ids cannot flood the log. Lists are not recorded.
+
 Promise: a logged read is served only once its log row is committed. :func:`logged_read`
 opens a write unit of work; the use case authenticates, reads, calls :func:`record`, and
 :func:`commit_or_refuse` commits the row together with the token's ``last_used_at``. If
@@ -11,6 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from compliance.clock import isoformat_z
@@ -22,6 +33,7 @@ from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 __all__ = [
     "AccessEntry",
     "AccessLogUnavailable",
+    "MissLog",
     "commit_or_refuse",
     "list_access",
     "read_access_log",
@@ -45,6 +57,49 @@ class AccessEntry:
     object_id: str
     client: str | None
     status: int
+
+
+class MissLog:
+    """Lookups of ids that do not exist: every one counted (:attr:`missed`), the first
+    ``per_minute`` of each key (token, client) in each minute admitted to the access log
+    (:attr:`recorded`), the others only counted. Thread-safe; at most ``max_keys`` keys
+    kept (the least recently used dropped). One per process."""
+
+    def __init__(
+        self,
+        per_minute: int = 30,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 10_000,
+    ) -> None:
+        self.per_minute = per_minute
+        self.missed = 0
+        self.recorded = 0
+        self._clock = clock
+        self._max_keys = max_keys
+        self._windows: OrderedDict[Hashable, tuple[int, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def admit(self, key: Hashable) -> bool:
+        """Count one miss of ``key``; True if it is to be written to the access log."""
+        minute = int(self._clock() // 60)
+        with self._lock:
+            self.missed += 1
+            start, count = self._windows.pop(key, (minute, 0))
+            if start != minute:
+                start, count = minute, 0
+            admitted = count < self.per_minute
+            self._windows[key] = (start, count + 1)
+            if len(self._windows) > self._max_keys:
+                self._windows.popitem(last=False)
+            if admitted:
+                self.recorded += 1
+        return admitted
+
+    @property
+    def suppressed(self) -> int:
+        """Misses counted but not written."""
+        return self.missed - self.recorded
 
 
 def record(

@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from compliance.clock import Clock
 from compliance.errors import InputError, NotFound
-from compliance.services.access_log import commit_or_refuse, record
+from compliance.services.access_log import MissLog, commit_or_refuse, record
 from compliance.services.tokens import (
     ALL_ROLES,
     Credential,
@@ -104,6 +104,8 @@ class Access:
     credential: Credential
     client: str | None = None
     roles: frozenset[str] = ALL_ROLES
+    misses: MissLog | None = None
+    """Where lookups of absent ids are counted and thinned (None: every one recorded)."""
 
 
 Deferrer = Callable[[Callable[[], None]], object]
@@ -163,22 +165,29 @@ def logged_read(
     object_type: str,
     work: Callable[[ReadRepository, Principal], tuple[T | None, str, int]],
 ) -> T:
-    """Run ``work`` (→ result or None, object id, status) and log it in one transaction."""
+    """Run ``work`` (→ result or None, object id, status) and log it in one transaction.
+
+    No result (an id that does not exist, or one the token may not see) is logged as
+    ``miss``, if ``access.misses`` admits it (:class:`~compliance.services.access_log.MissLog`),
+    and raises :class:`NotFound`."""
     now = clock()
     with uow_factory(write=True) as uow:
         principal = authenticate(uow, access.credential, now, access.roles)
         result, object_id, status = work(ReadRepository(uow.session), principal)
-        record(
-            uow,
-            principal,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            client=access.client,
-            status=status,
-            now=now,
-        )
-        commit_or_refuse(uow)
+        found = result is not None
+        misses = access.misses
+        if found or misses is None or misses.admit((principal.token_pk, access.client)):
+            record(
+                uow,
+                principal,
+                action=action if found else "miss",
+                object_type=object_type,
+                object_id=object_id,
+                client=access.client,
+                status=status,
+                now=now,
+            )
+            commit_or_refuse(uow)
     if result is None:
         raise NotFound(f"no such {object_type}")
     return result

@@ -74,6 +74,7 @@ __all__ = [
     "open_artifact",
     "read_artifact_chunk",
     "report_bundle",
+    "report_bundle_head",
 ]
 
 ARTIFACT_KINDS = {"pdf": "pdf", "html": "html", "json": "manifest"}
@@ -388,10 +389,29 @@ def report_bundle(
                 v.ledger_out(e) if e.entry.seq in shown else v.sealed_ledger_out(e) for e in entries
             ]
         keys = [v.key_out(k) for k in repo.signing_keys()]
-        parts = v.BundleParts(report=detail, files=files, ledger=ledger, keys=keys)
+        tag = v.bundle_tag(detail, principal.models, keys)
+        parts = v.BundleParts(report=detail, files=files, ledger=ledger, keys=keys, tag=tag)
         return parts, report_id, 200
 
     return logged_read(uow_factory, clock, access, action="bundle", object_type="report", work=work)
+
+
+def report_bundle_head(
+    uow_factory: UnitOfWorkFactory, clock: Clock, access: Access, report_id: str
+) -> v.BundleHead:
+    """What a HEAD of a report's bundle answers, logged as ``head`` (not a download): the
+    report and the bundle's validator, read from what is stored (no artifact's bytes, no
+    ledger entries, no zip)."""
+
+    def work(repo: ReadRepository, principal: Principal) -> tuple[v.BundleHead | None, str, int]:
+        rows = repo.reports(principal.models, uid=report_id, limit=1)
+        if not rows:
+            return None, report_id, 404
+        detail = _report_detail(repo, rows[0])
+        keys = [v.key_out(k) for k in repo.signing_keys()]
+        return v.BundleHead(detail, v.bundle_tag(detail, principal.models, keys)), report_id, 200
+
+    return logged_read(uow_factory, clock, access, action="head", object_type="report", work=work)
 
 
 # --- the ledger and keys ------------------------------------------------------------------

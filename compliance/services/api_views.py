@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -238,6 +240,31 @@ class BundleParts:
     files: dict[str, bytes]
     ledger: list[LedgerEntryOut]
     keys: list[KeyOut]
+    tag: str = ""
+    """The bundle's validator (:func:`bundle_tag`): the same for a HEAD of it."""
+
+
+@dataclass(frozen=True)
+class BundleHead:
+    """What a HEAD of a bundle answers: the report (for the file name) and the validator,
+    found without reading an artifact's bytes or building the zip."""
+
+    report: ReportDetail
+    tag: str
+
+
+def bundle_tag(report: ReportDetail, models: Collection[str] | None, keys: list[KeyOut]) -> str:
+    """sha256 over what a bundle is built from: the report's id, its artifacts' sha256, its
+    ledger entry's hash (a hash chain: it fixes every entry before it), the caller's model
+    scope (which entries are sealed) and the signing keys. Equal tags, equal bundles."""
+    digest = hashlib.sha256()
+    parts = [report.id, *(f"{a.kind}:{a.sha256}" for a in report.artifacts)]
+    parts.append(report.ledger_entry_hash or "-")
+    parts.append("*" if models is None else ",".join(sorted(models)))
+    parts.extend(f"{k.key_id}:{k.public_key}:{k.retired_at}" for k in keys)
+    for part in parts:
+        digest.update(part.encode() + b"\n")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,12 @@ def _page(request: Request, work: Page) -> Response:
     if session is None:
         return _to_login(request, clear=cookies.COOKIE in request.cookies)
     wait = state.limiter.take(f"session:{session.token_id}")
-    access = Access(Credential(token_id=session.token_id), client_of(request), PORTAL_ROLES)
+    access = Access(
+        Credential(token_id=session.token_id),
+        client_of(request),
+        PORTAL_ROLES,
+        misses=state.misses,
+    )
     try:
         if wait > 0:
             raise RateLimited(wait)

@@ -18,6 +18,7 @@ from compliance.api.artifacts import artifact_response, plan_for
 from compliance.api.bundle import build_bundle, bundle_filename
 from compliance.api.deps import bearer_access, bearer_of, is_head, known_query_only, state_of
 from compliance.api.errors import responses
+from compliance.api.openapi import MANIFEST_REF
 from compliance.api.query import parse_query, query_parameters
 from compliance.api.routes.common import (
     ERRORS,
@@ -33,7 +34,7 @@ from compliance.api.routes.common import (
 from compliance.domain.judge import Verdict
 from compliance.services import api_reads
 from compliance.services.api_reads import Access, ReportQuery
-from compliance.services.api_views import ReportDetail, ReportPage
+from compliance.services.api_views import BundleHead, BundleParts, ReportDetail, ReportPage
 
 Cursor = Annotated[str | None, cursor_query("reports")]
 router = APIRouter(
@@ -44,30 +45,73 @@ lists = APIRouter(prefix="/api/v1", tags=["reports"], responses=ERRORS)
 Caller = Annotated[Access, Depends(bearer_access)]
 ReportId = Annotated[str, uid_path("rep", "report")]
 
-_ARTIFACT_TYPES = ("application/pdf", "text/html", "application/json")
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
+_TEXT = {"schema": {"type": "string"}}
 _ARTIFACT_HEADERS = {
     "ETag": {"schema": {"type": "string"}, "description": "sha256 of the artifact, quoted"},
     "Content-Disposition": {"schema": {"type": "string"}, "description": "attachment"},
-    "Accept-Ranges": {"schema": {"type": "string"}},
+    "Accept-Ranges": {"schema": {"type": "string"}, "description": "bytes"},
+    "Content-Length": {"schema": {"type": "integer"}, "description": "bytes of this response"},
 }
 _ARTIFACT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The artifact (PDF, HTML, or the JSON manifest)",
-        "content": dict.fromkeys(_ARTIFACT_TYPES, _BINARY),
+        "description": "The artifact: the PDF, the HTML, or the JSON manifest (json)",
+        "content": {
+            "application/pdf": _BINARY,
+            "text/html": _TEXT,
+            "application/json": {"schema": {"$ref": MANIFEST_REF}},
+        },
         "headers": _ARTIFACT_HEADERS,
     },
     206: {
-        "description": "One byte range of the artifact",
-        "content": dict.fromkeys(_ARTIFACT_TYPES, _BINARY),
-        "headers": {**_ARTIFACT_HEADERS, "Content-Range": {"schema": {"type": "string"}}},
+        "description": "One byte range of the artifact (of the manifest: bytes, not a document)",
+        "content": {"application/pdf": _BINARY, "text/html": _TEXT, "application/json": {}},
+        "headers": {
+            **_ARTIFACT_HEADERS,
+            "Content-Range": {"schema": {"type": "string"}, "description": "bytes a-b/size"},
+        },
     },
-    304: {"description": "Not modified (If-None-Match matched the ETag)"},
+    304: {
+        "description": "Not modified: If-None-Match matched the ETag (no body)",
+        "headers": {"ETag": _ARTIFACT_HEADERS["ETag"]},
+    },
     416: {
         **responses(400)[400],
-        "description": "Range not satisfiable",
-        "headers": {"Content-Range": {"schema": {"type": "string"}}},
+        "description": "Range not satisfiable: it starts past the end",
+        "headers": {"Content-Range": {"schema": {"type": "string"}, "description": "bytes */size"}},
     },
+}
+_CONDITIONAL_PARAMETERS = [
+    {
+        "name": "Range",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "example": "bytes=0-1023",
+        "description": "one byte range: bytes=a-b, bytes=a- or bytes=-n (206, or 416 when "
+        "it starts past the end); a malformed or multi-part range is ignored (200)",
+    },
+    {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "ETags (or *): 304 with no body when one matches",
+    },
+    {
+        "name": "If-Range",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "an ETag: the Range applies only if it is the current one, else 200",
+    },
+]
+_BUNDLE_HEADERS = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": "the bundle's validator: the same on HEAD, which builds nothing",
+    },
+    "Content-Disposition": {"schema": {"type": "string"}, "description": "attachment"},
 }
 
 
@@ -136,6 +180,7 @@ def get_report(request: Request, access: Caller, report_id: ReportId) -> ReportD
     summary="Download an artifact (conditional GET and Range supported)",
     response_class=Response,
     responses=_ARTIFACT_RESPONSES,
+    openapi_extra={"parameters": _CONDITIONAL_PARAMETERS},
 )
 def get_artifact(
     request: Request, access: Caller, report_id: ReportId, kind: ArtifactKind
@@ -182,18 +227,35 @@ def send_artifact(
     "/reports/{report_id}/bundle",
     summary="Download a zip of the manifest, HTML, PDF and ledger entries",
     response_class=Response,
-    responses={200: {"description": "The bundle", "content": {"application/zip": _BINARY}}},
+    responses={
+        200: {
+            "description": "The bundle (HEAD: its headers, without Content-Length: the zip is "
+            "not built for a HEAD)",
+            "content": {"application/zip": _BINARY},
+            "headers": _BUNDLE_HEADERS,
+        }
+    },
 )
 def get_bundle(request: Request, access: Caller, report_id: ReportId) -> Response:
     return send_bundle(request, access, report_id)
 
 
 def send_bundle(request: Request, access: Access, report_id: str) -> Response:
+    """The bundle, logged as ``bundle``; for a HEAD only its headers, logged as ``head``,
+    from what is stored: the zip is not built and no artifact is read."""
     core = state_of(request).core
+    if is_head(request):
+        head = api_reads.report_bundle_head(core.uow_factory, core.clock, access, report_id)
+        answer = Response(media_type="application/zip", headers=_bundle_headers(head))
+        # the length is unknown without building the zip: say nothing rather than 0
+        answer.raw_headers = [(k, v) for k, v in answer.raw_headers if k != b"content-length"]
+        return answer
     parts = api_reads.report_bundle(core.uow_factory, core.clock, access, report_id)
-    body = build_bundle(parts)
     return Response(
-        body,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{bundle_filename(parts)}"'},
+        build_bundle(parts), media_type="application/zip", headers=_bundle_headers(parts)
     )
+
+
+def _bundle_headers(bundle: BundleParts | BundleHead) -> dict[str, str]:
+    name = bundle_filename(bundle.report)
+    return {"Content-Disposition": f'attachment; filename="{name}"', "ETag": f'"{bundle.tag}"'}

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from compliance.api.app import create_app
+from compliance.api.routes import reports as reports_routes
 from compliance.bootstrap import App
-from compliance.services.access_log import list_access
+from compliance.services import api_reads
+from compliance.services.access_log import MissLog, list_access
 from compliance.services.tokens import create_token
 from tests.conftest import BACKEND
 from tests.integration.api.cli import run_cli
@@ -50,7 +52,7 @@ def test_report_reads_and_downloads_are_logged(
         ("download", "artifact", artifact_id, 304),
         ("download", "artifact", artifact_id, 416),
         ("bundle", "report", report, 200),
-        ("download", "artifact", "rep_aaaaaaaaaaaaaaaa/pdf", 404),
+        ("miss", "artifact", "rep_aaaaaaaaaaaaaaaa/pdf", 404),
     ]
     assert {r.client for r in rows} == {"127.0.0.1"} and {r.token for r in rows} == {made.token.id}
     assert all(r.at.endswith("Z") for r in rows)
@@ -142,3 +144,91 @@ def test_a_read_that_cannot_be_logged_is_refused(app: App) -> None:
     finally:
         allow_access_log(app)
     assert list_access(app.uow_factory) == []
+
+
+def test_a_head_is_logged_as_head_and_the_bundle_is_not_built_for_it(
+    client: httpx.Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = create_token(world.app.uow_factory, world.app.clock, "header-reader", "regulator")
+    headers = {"Authorization": f"Bearer {made.secret}"}
+    report = world.reports["steady-truth-2"]
+    bundle, pdf = f"/api/v1/reports/{report}/bundle", f"/api/v1/reports/{report}/artifacts/pdf"
+    got = client.get(bundle, headers=headers)
+    assert got.status_code == 200 and got.content.startswith(b"PK")
+    built: list[str] = []
+
+    def refuse(*_: object) -> bytes:
+        built.append("zip")
+        raise AssertionError("a HEAD built the bundle")
+
+    monkeypatch.setattr(reports_routes, "build_bundle", refuse)
+    monkeypatch.setattr(api_reads, "report_bundle", refuse)  # reads every artifact's bytes
+    head = client.head(bundle, headers=headers)
+    assert head.status_code == 200 and head.content == b"" and built == []
+    assert head.headers["content-type"] == "application/zip"
+    assert head.headers["etag"] == got.headers["etag"]  # the validator of the bytes a GET sends
+    assert head.headers["content-disposition"] == got.headers["content-disposition"]
+    assert "content-length" not in head.headers  # unknown without building: not claimed as 0
+    pdf_head = client.head(pdf, headers=headers)
+    assert pdf_head.status_code == 200 and pdf_head.content == b""
+    pdf_meta = next(
+        a
+        for a in client.get(f"/api/v1/reports/{report}", headers=world.token("admin")).json()[
+            "artifacts"
+        ]
+        if a["kind"] == "pdf"
+    )
+    assert pdf_head.headers["content-length"] == str(pdf_meta["size"])
+    assert pdf_head.headers["etag"] == f'"{pdf_meta["sha256"]}"'
+    missing = client.head("/api/v1/reports/rep_aaaaaaaaaaaaaaaa/bundle", headers=headers)
+    assert missing.status_code == 404
+    rows = list(reversed(list_access(world.app.uow_factory, token=made.token.id)))
+    assert [(r.action, r.object_type, r.status) for r in rows] == [
+        ("bundle", "report", 200),
+        ("head", "report", 200),
+        ("head", "artifact", 200),
+        ("miss", "report", 404),
+    ]
+
+
+def test_misses_are_counted_but_cannot_flood_the_access_log(app: App) -> None:
+    report = minimal_report(app, pdf=b"%PDF-1.7\n%%EOF\n")
+    made = create_token(app.uow_factory, app.clock, "prober", "regulator")
+    other = create_token(app.uow_factory, app.clock, "other", "regulator")
+    api = create_app(app, FAST.model_copy(update={"misses_per_minute": 3}))
+    assert api.state.api.misses.per_minute == 3  # the setting reaches the service
+    api.state.api.misses = MissLog(3, clock=lambda: 0.0)  # one minute, however long this takes
+    absent = [f"rep_{letter * 16}" for letter in "abcdefghij"]
+    with live_server(api) as url, httpx.Client(base_url=url) as http:
+        for uid in absent:
+            for path in (f"/api/v1/reports/{uid}", f"/api/v1/reports/{uid}/artifacts/json"):
+                answer = http.get(path, headers={"Authorization": f"Bearer {made.secret}"})
+                assert answer.status_code == 404, path
+        # another token (another key) has its own allowance; a found object is always logged
+        auth = {"Authorization": f"Bearer {other.secret}"}
+        assert http.get(f"/api/v1/reports/{absent[0]}", headers=auth).status_code == 404
+        assert http.get(f"/api/v1/reports/{report}", headers=auth).status_code == 200
+    misses = api.state.api.misses
+    assert (misses.missed, misses.recorded, misses.suppressed) == (21, 4, 17)
+    probed = list(reversed(list_access(app.uow_factory, token=made.token.id)))
+    assert [(r.action, r.object_id, r.status) for r in probed] == [
+        ("miss", absent[0], 404),
+        ("miss", f"{absent[0]}/json", 404),
+        ("miss", absent[1], 404),
+    ]
+    assert [r.action for r in reversed(list_access(app.uow_factory, token=other.token.id))] == [
+        "miss",
+        "read",
+    ]
+
+
+def test_the_miss_allowance_is_per_minute() -> None:
+    now = [120.0]
+    misses = MissLog(2, clock=lambda: now[0])
+    assert [misses.admit("k") for _ in range(3)] == [True, True, False]
+    assert misses.admit("other")
+    now[0] += 59.0  # still the same minute
+    assert not misses.admit("k")
+    now[0] += 1.0
+    assert [misses.admit("k") for _ in range(3)] == [True, True, False]
+    assert (misses.missed, misses.recorded, misses.suppressed) == (8, 5, 3)

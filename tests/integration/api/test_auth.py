@@ -86,7 +86,7 @@ def test_a_token_in_the_query_string_is_refused_with_400(
     server_lines = [  # what the service logs (the test's own client logs its URLs)
         r.getMessage() for r in caplog.records if r.name.startswith(("compliance", "uvicorn"))
     ]
-    assert any("/api/v1/reports 400" in line for line in server_lines)
+    assert any("path=/api/v1/reports status=400" in line for line in server_lines)
     assert not any(secret in line or "?" in line for line in server_lines)
 
 

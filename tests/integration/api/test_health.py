@@ -109,5 +109,5 @@ def test_serve_runs_uvicorn(world: World, workers: int) -> None:
         process.terminate()
         output = process.communicate(timeout=30)[0].decode()
     assert "serving on http://127.0.0.1" in output
-    assert "GET /api/v1/models 200" in output  # the request log, without query or token
+    assert "request method=GET path=/api/v1/models status=200" in output  # no query, no token
     assert world.tokens["regulator"] not in output

@@ -1,0 +1,58 @@
+"""One log record per line: logfmt whose values can never start another record.
+
+:func:`logfmt` writes ``key=value`` pairs. A value is written bare only when it is a short
+run of printable ASCII without spaces, quotes, ``=`` or backslashes; any other value is a
+JSON string with every non-ASCII and control character escaped (CR, LF, tab, ANSI escape
+``\\x1b``, DEL, NEL, the Unicode line and paragraph separators...), so whatever a client
+sent, the record stays on one line and a reader (or a parser) sees where each value ends.
+:func:`capped` cuts a value to ``limit`` characters and says how many it dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+
+from compliance.clock import isoformat_z
+
+__all__ = ["MAX_VALUE", "WHOLE", "capped", "logfmt"]
+
+MAX_VALUE = 512
+"""Characters of one value kept in a log record (:func:`capped`)."""
+WHOLE = frozenset({"exc"})
+"""Keys whose values are never cut (a traceback the service formatted itself)."""
+_BARE = re.compile(r"^[!#-<>-\[\]-~]+$")  # printable ASCII except space, '"', '=', '\'
+
+
+def capped(text: str, limit: int = MAX_VALUE) -> str:
+    """``text`` if it has at most ``limit`` characters, else its start and
+    ``...(+N chars)``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...(+{len(text) - limit} chars)"
+
+
+def _value(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return isoformat_z(value, "milliseconds")
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def logfmt(fields: Mapping[str, object], *, limit: int = MAX_VALUE) -> str:
+    """``key=value`` pairs on one line (``None`` values left out), each value cut to
+    ``limit`` characters (:func:`capped`; not those of :data:`WHOLE`); see the module."""
+    parts = []
+    for key, value in fields.items():
+        if value is None:
+            continue
+        text = _value(value)
+        if key not in WHOLE:
+            text = capped(text, limit)
+        if not _BARE.match(text):
+            text = json.dumps(text, ensure_ascii=True).replace("\x7f", "\\u007f")
+        parts.append(f"{key}={text}")
+    return " ".join(parts)
