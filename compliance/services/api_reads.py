@@ -361,7 +361,8 @@ def read_artifact_chunk(
 def report_bundle(
     uow_factory: UnitOfWorkFactory, clock: Clock, access: Access, report_id: str
 ) -> v.BundleParts:
-    """A report's artifacts (bytes) and the ledger entries up to its own: a logged read.
+    """A report's artifacts (bytes) and the ledger entries up to its own, or up to its last
+    attestation when it has any: a logged read.
 
     A caller limited to some models gets the other models' report entries sealed (their
     link and signature, nothing of those reports), so its bundle still verifies whole.
@@ -378,6 +379,9 @@ def report_bundle(
             if a.kind in _API_KIND
         }
         upto = detail.ledger_seq
+        attested = repo.last_attestation_seq(rows[0].report_id)
+        if upto and attested:
+            upto = max(upto, attested)  # the bundle carries the report's attestations
         entries = repo.ledger(None, upto_seq=upto, limit=1_000_000) if upto else []
         if principal.models is None:
             ledger = [v.ledger_out(e) for e in entries]

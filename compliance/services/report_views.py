@@ -65,7 +65,8 @@ def diff_reports(uow_factory: UnitOfWorkFactory, old_id: str, new_id: str) -> di
 
 def export_report(uow_factory: UnitOfWorkFactory, report_id: str, fmt: str, out: Path) -> Path:
     """Write one artifact (``pdf``, ``html``, ``json``) or the verifiable ``bundle`` (a zip
-    of manifest, HTML, PDF, the ledger from entry 1 to the newest, and the public keys)."""
+    of manifest, HTML, PDF, the ledger from entry 1 to the report's entry or its last
+    attestation, and the public keys)."""
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"must be one of {', '.join(EXPORT_FORMATS)}", field="format", value=fmt)
     with uow_factory() as uow:
@@ -93,11 +94,12 @@ def export_report(uow_factory: UnitOfWorkFactory, report_id: str, fmt: str, out:
 
 
 def _seq_of(uow: UnitOfWork, report: Report) -> int:
-    """The ledger entry of ``report``: a bundle carries the chain up to and including it."""
+    """The ledger entry of ``report``, or of its last attestation when it has any: a bundle
+    carries the chain up to and including it (officers' keys and signatures included)."""
     entry = uow.ledger.entry_for_report(report.id)
     if entry is None:  # pragma: no cover - issuing writes both in one transaction
         raise NotFound(f"report {report.uid} has no ledger entry")
-    return entry.seq
+    return max(entry.seq, uow.officers.last_attestation_seq(report.id) or 0)
 
 
 def _file_name(report: Report, fmt: str) -> str:
