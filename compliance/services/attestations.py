@@ -233,12 +233,15 @@ def attestation_payload(
         if officer.key_revoked_at is not None:
             raise Conflict(f"officer {officer_id}'s key is revoked: register a new key")
         report_entry = _report_entry(uow, report)
+        fields = {
+            "report_id": report.uid,
+            "report_entry_hash": report_entry.entry_hash,
+            "officer_id": officer.uid,
+            "officer_key_id": officer.key_id,
+        }
     try:
         return build_attestation(
-            report_id=report.uid,
-            report_entry_hash=report_entry.entry_hash,
-            officer_id=officer.uid,
-            officer_key_id=officer.key_id,
+            **fields,
             statement=statement,
             time=isoformat_z(clock()),
             justification=justification,
@@ -375,11 +378,12 @@ def report_attestations(uow_factory: UnitOfWorkFactory, report_id: str) -> Repor
             _attestation_view(a, e, officers[a.officer_id], report_entry_hash=report_hash)
             for a, e in rows
         ]
+        uid = report.uid
     withdrawn = {v.withdraws for v in views if v.verified and v.withdraws}
     signed_off = any(
         v.verified and v.statement in APPROVALS and v.entry_hash not in withdrawn for v in views
     )
-    return ReportAttestations(report.uid, signed_off, views)
+    return ReportAttestations(uid, signed_off, views)
 
 
 def payload_text(attestation: dict[str, Any]) -> str:
