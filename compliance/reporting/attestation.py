@@ -47,9 +47,11 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from compliance.domain.attestation import APPROVALS, ATTESTATION_FORMAT, STATEMENTS
 from compliance.reporting.ledger import key_fingerprint
 
 __all__ = [
+    "APPROVALS",
     "ATTESTATION_FORMAT",
     "STATEMENTS",
     "AttestationCheck",
@@ -63,9 +65,6 @@ __all__ = [
     "verify_attestation_signature",
 ]
 
-ATTESTATION_FORMAT = "compliance-attestation-v1"
-STATEMENTS = ("reviewed", "approved", "approved-with-exceptions", "rejected", "withdrawn")
-APPROVALS = ("approved", "approved-with-exceptions")
 _FIELDS = (
     "format",
     "report_id",

@@ -43,6 +43,7 @@ from compliance.services.api_common import (
     time_cursor,
     time_position,
 )
+from compliance.services.attestations import ReportAttestations, attestations_of
 from compliance.services.tokens import Principal, admit, lookup_key
 from compliance.storage.repositories.api_reads import (
     ArtifactRow,
@@ -50,6 +51,7 @@ from compliance.storage.repositories.api_reads import (
     ReportRow,
     credentials_and_reports_mark,
 )
+from compliance.storage.tables import LedgerEntry
 from compliance.storage.uow import UnitOfWorkFactory
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "list_reports",
     "open_artifact",
     "read_artifact_chunk",
+    "report_attestations",
     "report_bundle",
 ]
 
@@ -305,7 +308,39 @@ def _report_detail(repo: ReadRepository, row: ReportRow) -> v.ReportDetail:
     findings = repo.findings_of([row.audit_id])[row.audit_id]
     entries = repo.ledger(None, report_id=row.report_id, limit=1)
     artifacts = [_artifact_out(a) for a in repo.artifacts(row.report_id) if a.kind in _API_KIND]
-    return v.report_detail(row, artifacts, findings, entries[0].entry if entries else None)
+    entry = entries[0].entry if entries else None
+    return v.report_detail(row, artifacts, findings, entry, _attestations(repo, row, entry))
+
+
+def _attestations(
+    repo: ReadRepository, row: ReportRow, entry: LedgerEntry | None
+) -> ReportAttestations:
+    """The report's attestations, verified again; a report without a ledger entry (only
+    hand-made rows) has none that could name it."""
+    if entry is None:
+        return ReportAttestations(row.uid, False, [])
+    return attestations_of(row.uid, repo.attestations(row.report_id), entry.entry_hash)
+
+
+def report_attestations(
+    uow_factory: UnitOfWorkFactory, clock: Clock, access: Access, report_id: str
+) -> ReportAttestations:
+    """Who signed one report off (officer, role, statement, time, verified), and whether it
+    is signed off: a logged read."""
+
+    def work(
+        repo: ReadRepository, principal: Principal
+    ) -> tuple[ReportAttestations | None, str, int]:
+        rows = repo.reports(principal.models, uid=report_id, limit=1)
+        if not rows:
+            return None, report_id, 404
+        entries = repo.ledger(None, report_id=rows[0].report_id, limit=1)
+        entry = entries[0].entry if entries else None
+        return _attestations(repo, rows[0], entry), report_id, 200
+
+    return logged_read(
+        uow_factory, clock, access, action="read", object_type="attestations", work=work
+    )
 
 
 def _artifact_out(row: ArtifactRow) -> v.ArtifactOut:

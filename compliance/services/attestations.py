@@ -60,6 +60,7 @@ __all__ = [
     "OfficerView",
     "ReportAttestations",
     "attestation_payload",
+    "attestations_of",
     "list_officers",
     "parse_public_key",
     "payload_text",
@@ -367,23 +368,31 @@ def sign_report(
 
 
 def report_attestations(uow_factory: UnitOfWorkFactory, report_id: str) -> ReportAttestations:
-    """The report's attestations, each verified again, and whether it is signed off (a
-    verified approval that no verified withdrawal names)."""
+    """The report's attestations, each verified again, and whether it is signed off."""
     with uow_factory() as uow:
         report = _report(uow, report_id)
         report_hash = _report_entry(uow, report).entry_hash
         rows = uow.officers.attestations_of(report.id)
         officers = uow.officers.by_ids({a.officer_id for a, _ in rows})
-        views = [
-            _attestation_view(a, e, officers[a.officer_id], report_entry_hash=report_hash)
-            for a, e in rows
-        ]
-        uid = report.uid
+        return attestations_of(
+            report.uid, [(a, e, officers[a.officer_id]) for a, e in rows], report_hash
+        )
+
+
+def attestations_of(
+    report_uid: str,
+    rows: list[tuple[Attestation, LedgerEntry, Officer]],
+    report_entry_hash: str,
+) -> ReportAttestations:
+    """The views of a report's attestation rows (each checked again, see the module
+    docstring) and whether it is signed off: a verified approval that no verified
+    withdrawal names."""
+    views = [_attestation_view(a, e, o, report_entry_hash=report_entry_hash) for a, e, o in rows]
     withdrawn = {v.withdraws for v in views if v.verified and v.withdraws}
     signed_off = any(
         v.verified and v.statement in APPROVALS and v.entry_hash not in withdrawn for v in views
     )
-    return ReportAttestations(uid, signed_off, views)
+    return ReportAttestations(report_uid, signed_off, views)
 
 
 def payload_text(attestation: dict[str, Any]) -> str:

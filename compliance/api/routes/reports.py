@@ -34,6 +34,7 @@ from compliance.domain.judge import Verdict
 from compliance.services import api_reads
 from compliance.services.api_reads import Access, ReportQuery
 from compliance.services.api_views import ReportDetail, ReportPage
+from compliance.services.attestations import ReportAttestations
 
 Cursor = Annotated[str | None, cursor_query("reports")]
 router = APIRouter(
@@ -129,6 +130,22 @@ async def list_reports(request: Request) -> Response:
 def get_report(request: Request, access: Caller, report_id: ReportId) -> ReportDetail:
     core = state_of(request).core
     return api_reads.get_report(core.uow_factory, core.clock, access, report_id)
+
+
+@router.get(
+    "/reports/{report_id}/attestations",
+    summary="Who signed the report off: officer, role, statement, time, verified",
+    description=(
+        "The report's attestations in ledger order, each verified again (the officer's "
+        "Ed25519 signature over the RFC 8785 canonical attestation, the report entry it "
+        "names, the officer's key not revoked before it) and `signed_off`: false while no "
+        "verified approval stands. The signed attestations are in the ledger (kind "
+        "`attestation`); their JSON Schema is schemas/attestation.schema.json."
+    ),
+)
+def get_attestations(request: Request, access: Caller, report_id: ReportId) -> ReportAttestations:
+    core = state_of(request).core
+    return api_reads.report_attestations(core.uow_factory, core.clock, access, report_id)
 
 
 @router.get(

@@ -35,6 +35,7 @@ from compliance.storage.tables import (
     MetricResult,
     Model,
     ModelVersion,
+    Officer,
     Policy,
     Report,
     ReportArtifact,
@@ -387,6 +388,17 @@ class ReadRepository:
         if report_id is not None:
             query = query.where(LedgerEntry.report_id == report_id)
         return [LedgerRow(*row) for row in self._session.execute(query)]
+
+    def attestations(self, report_id: int) -> list[tuple[Attestation, LedgerEntry, Officer]]:
+        """The report's attestations in ledger order, with their entries and officers."""
+        rows = self._session.execute(
+            select(Attestation, LedgerEntry, Officer)
+            .join(LedgerEntry, LedgerEntry.seq == Attestation.ledger_seq)
+            .join(Officer, Officer.id == Attestation.officer_id)
+            .where(Attestation.report_id == report_id)
+            .order_by(Attestation.ledger_seq)
+        )
+        return [(a, e, o) for a, e, o in rows.tuples()]
 
     def last_attestation_seq(self, report_id: int) -> int | None:
         """The ledger seq of the report's latest attestation (None: it has none)."""
