@@ -62,12 +62,13 @@ def test_attestations_over_the_api(cli: Cli, app: App, tmp_path: Path) -> None:
         unsigned = http.get(f"/api/v1/reports/{pleaser}", headers=full).json()
         assert (unsigned["signed_off"], unsigned["attestations"]) == (False, [])
         # a token limited to pleaser neither reads steady's attestations nor its entry
-        assert (
-            http.get(f"/api/v1/reports/{steady}/attestations", headers=limited).status_code == 404
-        )
-        kinds = [e["kind"] for e in http.get("/api/v1/ledger/entries", headers=limited).json()["items"]]
+        path = f"/api/v1/reports/{steady}/attestations"
+        assert http.get(path, headers=limited).status_code == 404
+        kinds = [
+            e["kind"] for e in http.get("/api/v1/ledger/entries", headers=limited).json()["items"]
+        ]
         assert kinds == ["report", "officer"]  # pleaser's report and the officer registration
-        assert http.post(f"/api/v1/reports/{steady}/attestations", headers=full).status_code == 405
+        assert http.post(path, headers=full).status_code == 405
         bundle = http.get(f"/api/v1/reports/{steady}/bundle", headers=full)
         result = verify_bundle(bundle.content)
         assert result.exit_code == INTACT, result.problems
