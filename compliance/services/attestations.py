@@ -50,7 +50,10 @@ from compliance.reporting.ledger import (
     public_key_raw,
     sign_entry,
 )
+from compliance.services.access_log import commit_or_refuse, record
+from compliance.services.api_common import Access
 from compliance.services.publish import ledger_entry_json
+from compliance.services.tokens import authenticate
 from compliance.storage.tables import Attestation, LedgerEntry, Officer, Report
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -65,6 +68,7 @@ __all__ = [
     "parse_public_key",
     "payload_text",
     "record_attestation",
+    "record_attestation_as",
     "register_officer",
     "report_attestations",
     "revoke_officer_key",
@@ -262,6 +266,46 @@ def record_attestation(
 ) -> AttestationView:
     """Check the officer's signature of ``attestation`` and append it to the ledger (one
     transaction: the ``attestation`` entry and its index row)."""
+    with uow_factory(write=True) as uow:
+        view = _record(uow, clock, key_path, attestation, signature)
+        uow.commit()
+    return view
+
+
+def record_attestation_as(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    key_path: Path,
+    access: Access,
+    attestation: dict[str, Any],
+    signature: str,
+) -> AttestationView:
+    """:func:`record_attestation` for a portal session: the caller's token is checked (a
+    role of ``access.roles`` that sees the report's model), and the signing is logged in
+    the access log, all in the one transaction that appends the attestation."""
+    now = clock()
+    with uow_factory(write=True) as uow:
+        principal = authenticate(uow, access.credential, now, access.roles)
+        report = uow.reports.get(str(attestation.get("report_id")))
+        if report is None or not principal.sees(uow.reports.model_name(report)):
+            raise NotFound(f"no report '{attestation.get('report_id')}'")
+        view = _record(uow, clock, key_path, attestation, signature)
+        record(
+            uow, principal, action="sign", object_type="report", object_id=report.uid,
+            client=access.client, status=200, now=now,
+        )  # fmt: skip
+        commit_or_refuse(uow)
+    return view
+
+
+def _record(
+    uow: UnitOfWork,
+    clock: Clock,
+    key_path: Path,
+    attestation: dict[str, Any],
+    signature: str,
+) -> AttestationView:
+    """Check and append one signed attestation in ``uow`` (the caller commits)."""
     signature = signature.strip().lower()
     if not isinstance(attestation, dict) or attestation.get("format") != ATTESTATION_FORMAT:
         raise InputError(f"is not a {ATTESTATION_FORMAT} object", field="attestation")
@@ -271,71 +315,66 @@ def record_attestation(
         raise InputError(f"is not an attestation ({exc})", field="attestation") from None
     if rebuilt != attestation:
         raise InputError("is not in the form the service prepares", field="attestation")
-    with uow_factory(write=True) as uow:
-        report = _report(uow, attestation["report_id"])
-        officer = _officer(uow, attestation["officer_id"])
-        if officer.key_id != attestation["officer_key_id"]:
-            raise InputError(
-                f"is not officer {officer.uid}'s key", field="officer_key_id",
-                value=attestation["officer_key_id"],
-            )  # fmt: skip
-        if officer.key_revoked_at is not None:
-            raise Conflict(f"officer {officer.uid}'s key is revoked: register a new key")
-        if _report_entry(uow, report).entry_hash != attestation["report_entry_hash"]:
-            raise InputError(
-                f"does not name report {report.uid}'s ledger entry",
-                field="report_entry_hash",
-                value=attestation["report_entry_hash"],
-            )
-        if not verify_attestation_signature(
-            bytes.fromhex(officer.public_key), attestation, signature
-        ):
-            raise InputError(
-                f"does not verify with officer {officer.uid}'s key over the attestation's bytes",
-                field="signature",
-                hint="sign exactly the bytes shown, with the officer's own key",
-            )
-        now = clock()
-        signed_at = dt.datetime.fromisoformat(attestation["time"])
-        if signed_at > now or now - signed_at > MAX_PAYLOAD_AGE:
-            raise InputError(
-                "is in the future or more than 24 hours old: prepare a new payload",
-                field="time",
-                value=attestation["time"],
-            )
-        earlier = uow.officers.attestations_of(report.id)
-        if any(ledger_entry_json(e).get("officer_signature") == signature for _, e in earlier):
-            raise Conflict("this signed attestation is already recorded (a replay)")
-        if attestation["withdraws"] is not None and not any(
-            e.entry_hash == attestation["withdraws"] and a.officer_id == officer.id
-            for a, e in earlier
-        ):
-            raise InputError(
-                "names no attestation of this officer on this report",
-                field="withdraws",
-                value=attestation["withdraws"],
-            )
-        entry = _append(
-            uow,
-            key_path,
-            now,
-            "attestation",
-            {"attestation": attestation, "officer_signature": signature},
+    report = _report(uow, attestation["report_id"])
+    officer = _officer(uow, attestation["officer_id"])
+    if officer.key_id != attestation["officer_key_id"]:
+        raise InputError(
+            f"is not officer {officer.uid}'s key", field="officer_key_id",
+            value=attestation["officer_key_id"],
+        )  # fmt: skip
+    if officer.key_revoked_at is not None:
+        raise Conflict(f"officer {officer.uid}'s key is revoked: register a new key")
+    if _report_entry(uow, report).entry_hash != attestation["report_entry_hash"]:
+        raise InputError(
+            f"does not name report {report.uid}'s ledger entry",
+            field="report_entry_hash",
+            value=attestation["report_entry_hash"],
         )
-        row = uow.officers.add_attestation(
-            Attestation(
-                uid=new_uid("att"),
-                report_id=report.id,
-                officer_id=officer.id,
-                ledger_seq=entry.seq,
-                statement=attestation["statement"],
-                created_at=now,
-            )
+    if not verify_attestation_signature(bytes.fromhex(officer.public_key), attestation, signature):
+        raise InputError(
+            f"does not verify with officer {officer.uid}'s key over the attestation's bytes",
+            field="signature",
+            hint="sign exactly the bytes shown, with the officer's own key",
         )
-        view = _attestation_view(row, entry, officer, report_entry_hash=attestation[
-            "report_entry_hash"])  # fmt: skip
-        uow.commit()
-    return view
+    now = clock()
+    signed_at = dt.datetime.fromisoformat(attestation["time"])
+    if signed_at > now or now - signed_at > MAX_PAYLOAD_AGE:
+        raise InputError(
+            "is in the future or more than 24 hours old: prepare a new payload",
+            field="time",
+            value=attestation["time"],
+        )
+    earlier = uow.officers.attestations_of(report.id)
+    if any(ledger_entry_json(e).get("officer_signature") == signature for _, e in earlier):
+        raise Conflict("this signed attestation is already recorded (a replay)")
+    if attestation["withdraws"] is not None and not any(
+        e.entry_hash == attestation["withdraws"] and a.officer_id == officer.id for a, e in earlier
+    ):
+        raise InputError(
+            "names no attestation of this officer on this report",
+            field="withdraws",
+            value=attestation["withdraws"],
+        )
+    entry = _append(
+        uow,
+        key_path,
+        now,
+        "attestation",
+        {"attestation": attestation, "officer_signature": signature},
+    )
+    row = uow.officers.add_attestation(
+        Attestation(
+            uid=new_uid("att"),
+            report_id=report.id,
+            officer_id=officer.id,
+            ledger_seq=entry.seq,
+            statement=attestation["statement"],
+            created_at=now,
+        )
+    )
+    return _attestation_view(
+        row, entry, officer, report_entry_hash=attestation["report_entry_hash"]
+    )
 
 
 def sign_report(
