@@ -19,6 +19,7 @@ from compliance.cli import (
     models,
     officers,
     policies,
+    regimes,
     reports,
     scheduling,
     sources,
@@ -51,6 +52,7 @@ app.add_typer(policies.app, name="policies")
 app.add_typer(audits.app, name="audit")
 app.add_typer(reports.app, name="reports")
 app.add_typer(officers.app, name="officers")
+app.add_typer(regimes.app, name="regimes")
 app.add_typer(sources.app, name="sources")
 app.command("pull")(sources.pull)
 app.add_typer(scheduling.schedules_app, name="schedules")

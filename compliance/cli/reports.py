@@ -16,6 +16,7 @@ from compliance.errors import ComplianceError, InputError
 from compliance.reporting.verify import main_verify
 from compliance.services.attestations import report_attestations, sign_report
 from compliance.services.publish import append_checkpoint, rotate_key
+from compliance.services.regimes import report_mapping
 from compliance.services.report_views import (
     diff_reports,
     export_report,
@@ -37,6 +38,7 @@ class ExportFormat(StrEnum):
     html = "html"
     json = "json"
     bundle = "bundle"
+    annex_iv = "annex-iv"
 
 
 @app.command("list")
@@ -111,7 +113,8 @@ def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="what to write")] = ExportFormat.pdf,
     out: Annotated[Path, typer.Option(help="file or directory to write")] = Path("."),
 ) -> None:
-    """Write a report's PDF, HTML, JSON manifest, or a verifiable bundle (zip)."""
+    """Write a report's PDF, HTML, JSON manifest, a verifiable bundle (zip), or the EU AI
+    Act Annex IV 2(g) test-report extract (annex-iv: JSON with the attestations)."""
     target = export_report(get_app().uow_factory, report_id, fmt.value, out)
     out_console.print(f"wrote {target}", markup=False)
 
@@ -270,6 +273,31 @@ def attestations(
             "✓" if a.verified else "✗ " + "; ".join(a.problems), text,
         )  # fmt: skip
     out_console.print(table)
+
+
+@app.command("mapping")
+def mapping(
+    report_id: Annotated[str, typer.Argument(metavar="REPORT", help="rep_...")],
+    json_: JsonFlag = False,
+) -> None:
+    """The report's regulatory mapping: per regime its policy names, each clause, the rules
+    that give evidence and their verdicts, and what the report does not cover."""
+    _, mappings = report_mapping(get_app().uow_factory, report_id)
+    if json_:
+        emit_json(mappings)
+        return
+    for m in mappings:
+        status = f"superseded by {m.superseded_by}" if m.superseded_by else m.status
+        out_console.print(f"{m.name} [{status}] catalogue {m.catalogue_version}", markup=False)
+        for line in m.applicable:
+            out_console.print(f"  applies on the issue date: {line}", markup=False)
+        for line in m.not_yet_applicable:
+            out_console.print(f"  not yet applicable on the issue date: {line}", markup=False)
+        for c in m.clauses:
+            rules = ", ".join(f"{r.rule_id} {r.verdict}" for r in c.rules) or "no evidence"
+            out_console.print(f"  {c.citation} {c.title}: {rules}", markup=False)
+        for line in m.not_covered:
+            out_console.print(f"  not covered: {line}", markup=False)
 
 
 @ledger_app.command("checkpoint")

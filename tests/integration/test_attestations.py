@@ -85,6 +85,23 @@ def test_an_officer_signs_off_and_the_bundle_verifies_with_the_attestations(
     assert ": verified" in verified.out
     as_json = json.loads(cli("reports", "verify", str(bundle), "--json").out)
     assert as_json["signed_off"] is True
+    # the Annex IV 2(g) extract carries the results, the attestation and the mapping
+    exported = cli("reports", "export", report, "--format", "annex-iv", "--out", str(tmp_path))
+    assert exported.code == 0, exported.err
+    [path] = tmp_path.glob("*.annex-iv.json")
+    extract = json.loads(path.read_text())
+    assert extract["clause"] == "Regulation (EU) 2024/1689, Annex IV, point 2(g)"
+    assert extract["signed_off"] is True
+    assert [a["officer_name"] for a in extract["attestations"]] == ["Ada Lovelace"]
+    rules = {r["rule_id"]: r for r in extract["results"]}
+    assert rules["accuracy-gap"]["threshold"] == "<= 0.1"
+    mapped = {m["regime"]: m for m in extract["regulatory_mapping"]}
+    assert set(mapped) == {"eu-ai-act", "nist-ai-rmf", "iso-42001"}
+    clauses = {c["citation"]: c for c in mapped["eu-ai-act"]["clauses"]}
+    assert "accuracy-gap" in [r["rule_id"] for r in clauses["Art. 10(2)(f)"]["rules"]]
+    shown = cli("reports", "mapping", report)
+    assert "Art. 10(5)" in shown.out and "not covered" in shown.out
+    assert json.loads(cli("reports", "mapping", report, "--json").out)[0]["regime"] == "eu-ai-act"
     # an insider re-signs the ledger after turning the statement into a plain approval
     with zipfile.ZipFile(bundle) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
