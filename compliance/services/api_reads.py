@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from compliance.clock import Clock
+from compliance.domain.manifest import ReportManifest
+from compliance.domain.regimes import Regime, RegimeMapping
 from compliance.errors import NotFound
 from compliance.services import api_views as v
 from compliance.services.api_common import (
@@ -44,6 +46,7 @@ from compliance.services.api_common import (
     time_position,
 )
 from compliance.services.attestations import ReportAttestations, attestations_of
+from compliance.services.regimes import catalogue, mapping_of, show_regime
 from compliance.services.tokens import Principal, admit, lookup_key
 from compliance.storage.repositories.api_reads import (
     ArtifactRow,
@@ -65,6 +68,7 @@ __all__ = [
     "get_ledger_entry",
     "get_model",
     "get_policy",
+    "get_regime",
     "get_report",
     "list_audits",
     "list_keys",
@@ -72,11 +76,13 @@ __all__ = [
     "list_metric_results",
     "list_models",
     "list_policies",
+    "list_regimes",
     "list_reports",
     "open_artifact",
     "read_artifact_chunk",
     "report_attestations",
     "report_bundle",
+    "report_mapping",
 ]
 
 ARTIFACT_KINDS = {"pdf": "pdf", "html": "html", "json": "manifest"}
@@ -320,6 +326,37 @@ def _attestations(
     if entry is None:
         return ReportAttestations(row.uid, False, [])
     return attestations_of(row.uid, repo.attestations(row.report_id), entry.entry_hash)
+
+
+def list_regimes(uow_factory: UnitOfWorkFactory, clock: Clock, access: Access) -> list[Regime]:
+    """The regulatory catalogue (any valid token)."""
+    return read(uow_factory, clock, access, lambda _r, _p: list(catalogue().values()))
+
+
+def get_regime(
+    uow_factory: UnitOfWorkFactory, clock: Clock, access: Access, regime_id: str
+) -> Regime:
+    return read(uow_factory, clock, access, lambda _r, _p: show_regime(regime_id))
+
+
+def report_mapping(
+    uow_factory: UnitOfWorkFactory, clock: Clock, access: Access, report_id: str
+) -> list[RegimeMapping]:
+    """The report's regulatory mapping (its manifest against the catalogue): a logged read."""
+
+    def work(
+        repo: ReadRepository, principal: Principal
+    ) -> tuple[list[RegimeMapping] | None, str, int]:
+        rows = repo.reports(principal.models, uid=report_id, limit=1)
+        manifests = (
+            [a for a in repo.artifacts(rows[0].report_id) if a.kind == "manifest"] if rows else []
+        )
+        if not manifests:
+            return None, report_id, 404
+        content = repo.read_chunk(manifests[0].id, 0, manifests[0].size)
+        return mapping_of(ReportManifest.model_validate_json(content)), report_id, 200
+
+    return logged_read(uow_factory, clock, access, action="read", object_type="mapping", work=work)
 
 
 def report_attestations(

@@ -21,7 +21,14 @@ from compliance.paths import bundled_data
 from compliance.services.attestations import report_attestations
 from compliance.storage.uow import UnitOfWorkFactory
 
-__all__ = ["ANNEX_IV_FORMAT", "annex_iv_extract", "catalogue", "report_mapping", "show_regime"]
+__all__ = [
+    "ANNEX_IV_FORMAT",
+    "annex_iv_extract",
+    "catalogue",
+    "mapping_of",
+    "report_mapping",
+    "show_regime",
+]
 
 ANNEX_IV_FORMAT = "compliance-annex-iv-2g-v1"
 
@@ -44,10 +51,11 @@ def report_mapping(
 ) -> tuple[ReportManifest, list[RegimeMapping]]:
     """The report's manifest and its regulatory mapping (per regime its policy names)."""
     manifest = _manifest(uow_factory, report_id)
-    return manifest, _mapping(manifest)
+    return manifest, mapping_of(manifest)
 
 
-def _mapping(manifest: ReportManifest) -> list[RegimeMapping]:
+def mapping_of(manifest: ReportManifest) -> list[RegimeMapping]:
+    """The regulatory mapping of one report's manifest (see the module docstring)."""
     issued = manifest.report.issued_at if manifest.report else None
     on = dt.date.fromisoformat((issued or manifest.identity.audited_at)[:10])
     findings = [(f.rule_id, f.metric, f.verdict) for f in manifest.findings]

@@ -31,6 +31,7 @@ from compliance.api.routes.common import (
     uid_path,
 )
 from compliance.domain.judge import Verdict
+from compliance.domain.regimes import RegimeMapping
 from compliance.services import api_reads
 from compliance.services.api_reads import Access, ReportQuery
 from compliance.services.api_views import ReportDetail, ReportPage
@@ -146,6 +147,20 @@ def get_report(request: Request, access: Caller, report_id: ReportId) -> ReportD
 def get_attestations(request: Request, access: Caller, report_id: ReportId) -> ReportAttestations:
     core = state_of(request).core
     return api_reads.report_attestations(core.uow_factory, core.clock, access, report_id)
+
+
+@router.get(
+    "/reports/{report_id}/mapping",
+    summary="The report's regulatory mapping: per regime, clause, rules, verdicts, gaps",
+    description=(
+        "The report's findings mapped onto the clauses of the regimes its policy names "
+        "(see /api/v1/regimes), with the application dates that had passed on its issue "
+        "date and what the report does not cover."
+    ),
+)
+def get_mapping(request: Request, access: Caller, report_id: ReportId) -> list[RegimeMapping]:
+    core = state_of(request).core
+    return api_reads.report_mapping(core.uow_factory, core.clock, access, report_id)
 
 
 @router.get(

@@ -69,6 +69,18 @@ def test_attestations_over_the_api(cli: Cli, app: App, tmp_path: Path) -> None:
         ]
         assert kinds == ["report", "officer"]  # pleaser's report and the officer registration
         assert http.post(path, headers=full).status_code == 405
+        # the regulatory catalogue and the report's mapping onto it
+        regimes = http.get("/api/v1/regimes", headers=limited).json()
+        eu = next(r for r in regimes if r["id"] == "eu-ai-act")
+        assert eu["applies"][0]["from"] == "2027-12-02"
+        assert eu["applies"][0]["scope"].startswith("high-risk obligations for Annex III")
+        assert http.get("/api/v1/regimes/eu-ai-act", headers=full).json() == eu
+        assert http.get("/api/v1/regimes/no-such", headers=full).status_code == 404
+        mapping = http.get(f"/api/v1/reports/{steady}/mapping", headers=full).json()
+        assert [m["regime"] for m in mapping] == ["eu-ai-act", "nist-ai-rmf", "iso-42001"]
+        clauses = {c["citation"]: c for c in mapping[0]["clauses"]}
+        assert "accuracy-gap" in [r["rule_id"] for r in clauses["Art. 10(2)(f)"]["rules"]]
+        assert http.get(f"/api/v1/reports/{steady}/mapping", headers=limited).status_code == 404
         bundle = http.get(f"/api/v1/reports/{steady}/bundle", headers=full)
         result = verify_bundle(bundle.content)
         assert result.exit_code == INTACT, result.problems
@@ -79,7 +91,11 @@ def test_attestations_over_the_api(cli: Cli, app: App, tmp_path: Path) -> None:
         )
         assert sealed.exit_code == INTACT, sealed.problems
     with app.uow_factory() as uow:
-        logged = uow.session.scalars(
-            select(AccessLog.object_uid).where(AccessLog.object_type == "attestations")
+        logged = uow.session.execute(
+            select(AccessLog.object_type, AccessLog.object_uid).where(
+                AccessLog.object_type.in_(["attestations", "mapping"])
+            )
         ).all()
-    assert logged == [steady, steady]
+    assert sorted(tuple(row) for row in logged) == [
+        ("attestations", steady), ("attestations", steady), ("mapping", steady), ("mapping", steady)
+    ]  # fmt: skip
