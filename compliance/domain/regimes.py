@@ -25,6 +25,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from compliance.domain.manifest import ClauseEvidence, MappedClause, MappedRegime
 from compliance.errors import InputError
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "applicable_dates",
     "load_catalogue",
     "map_findings",
+    "to_manifest",
 ]
 
 
@@ -193,3 +195,29 @@ def map_findings(
             )
         )
     return mappings
+
+
+def to_manifest(mappings: Sequence[RegimeMapping]) -> list[MappedRegime]:
+    """The mapping as the manifest carries it (rule ids and verdicts per clause)."""
+    return [
+        MappedRegime(
+            regime=m.regime,
+            name=m.name,
+            catalogue_version=m.catalogue_version,
+            status=m.status,
+            superseded_by=m.superseded_by,
+            applicable=m.applicable,
+            not_yet_applicable=m.not_yet_applicable,
+            clauses=[
+                MappedClause(
+                    citation=c.citation,
+                    title=c.title,
+                    rules=[ClauseEvidence(rule_id=r.rule_id, verdict=r.verdict) for r in c.rules],
+                    gap=c.gap,
+                )
+                for c in m.clauses
+            ],
+            not_covered=m.not_covered,
+        )
+        for m in mappings
+    ]

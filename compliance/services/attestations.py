@@ -52,7 +52,6 @@ from compliance.reporting.ledger import (
 )
 from compliance.services.access_log import commit_or_refuse, record
 from compliance.services.api_common import Access
-from compliance.services.publish import ledger_entry_json
 from compliance.services.tokens import authenticate
 from compliance.storage.tables import Attestation, LedgerEntry, Officer, Report
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -345,7 +344,7 @@ def _record(
             value=attestation["time"],
         )
     earlier = uow.officers.attestations_of(report.id)
-    if any(ledger_entry_json(e).get("officer_signature") == signature for _, e in earlier):
+    if any(json.loads(e.payload).get("officer_signature") == signature for _, e in earlier):
         raise Conflict("this signed attestation is already recorded (a replay)")
     if attestation["withdraws"] is not None and not any(
         e.entry_hash == attestation["withdraws"] and a.officer_id == officer.id for a, e in earlier
