@@ -17,8 +17,10 @@ from compliance.cli import (
     demo,
     ingest,
     models,
+    officers,
     policies,
     queue_commands,
+    regimes,
     reports,
     scheduling,
     sources,
@@ -50,6 +52,8 @@ app.add_typer(models.app, name="models")
 app.add_typer(policies.app, name="policies")
 app.add_typer(audits.app, name="audit")
 app.add_typer(reports.app, name="reports")
+app.add_typer(officers.app, name="officers")
+app.add_typer(regimes.app, name="regimes")
 app.add_typer(sources.app, name="sources")
 app.command("pull")(sources.pull)
 app.add_typer(scheduling.schedules_app, name="schedules")

@@ -10,10 +10,13 @@ import typer
 from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
+from compliance.cli.officers import read_officer_key
 from compliance.cli.usage import command_group
 from compliance.errors import ComplianceError, InputError
 from compliance.reporting.verify import main_verify
+from compliance.services.attestations import report_attestations, sign_report
 from compliance.services.publish import append_checkpoint, rotate_key
+from compliance.services.regimes import report_mapping
 from compliance.services.report_views import (
     diff_reports,
     export_report,
@@ -22,7 +25,9 @@ from compliance.services.report_views import (
 )
 from compliance.services.rerender import Rerendering, rerender_report
 
-app = command_group("Issued audit reports: list, show, diff, export, verify, rerender.")
+app = command_group(
+    "Issued audit reports: list, show, diff, export, verify, rerender, sign, attestations."
+)
 ledger_app = command_group("The signed, append-only report ledger.")
 
 
@@ -33,6 +38,7 @@ class ExportFormat(StrEnum):
     html = "html"
     json = "json"
     bundle = "bundle"
+    annex_iv = "annex-iv"
 
 
 @app.command("list")
@@ -107,7 +113,8 @@ def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="what to write")] = ExportFormat.pdf,
     out: Annotated[Path, typer.Option(help="file or directory to write")] = Path("."),
 ) -> None:
-    """Write a report's PDF, HTML, JSON manifest, or a verifiable bundle (zip)."""
+    """Write a report's PDF, HTML, JSON manifest, a verifiable bundle (zip), or the EU AI
+    Act Annex IV 2(g) test-report extract (annex-iv: JSON with the attestations)."""
     target = export_report(get_app().uow_factory, report_id, fmt.value, out)
     out_console.print(f"wrote {target}", markup=False)
 
@@ -194,6 +201,103 @@ def _print_rerendering(result: Rerendering, written: list[Path]) -> None:
         out_console.print(f"  {kind:<8} {line}", markup=False)
     for path in written:
         out_console.print(f"wrote {path}", markup=False)
+
+
+class Statement(StrEnum):
+    """``reports sign --statement``: :data:`~compliance.reporting.attestation.STATEMENTS`."""
+
+    reviewed = "reviewed"
+    approved = "approved"
+    approved_with_exceptions = "approved-with-exceptions"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+@app.command("sign")
+def sign(
+    report_id: Annotated[str, typer.Argument(metavar="REPORT", help="rep_...")],
+    officer: Annotated[str, typer.Option(help="the signing officer's id (off_...)")],
+    key: Annotated[str, typer.Option(help="the officer's private key file, or - for stdin")],
+    statement: Annotated[Statement, typer.Option(help="what the officer attests")],
+    justification: Annotated[
+        str | None,
+        typer.Option(help="required for approved-with-exceptions and withdrawn"),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="a free-text note signed with it")] = None,
+    withdraws: Annotated[
+        str | None, typer.Option(help="withdrawn: the entry hash of the attestation withdrawn")
+    ] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Sign a report off as an officer: an attestation signed with the officer's own key
+    (read here, never stored) and appended to the ledger. A withdrawal is a new one."""
+    officer_key = read_officer_key(key)
+    cli_app = get_app()
+    view = sign_report(
+        cli_app.uow_factory, cli_app.clock, cli_app.signing_key_path, report_id, officer,
+        officer_key, statement=statement.value, justification=justification, note=note,
+        withdraws=withdraws,
+    )  # fmt: skip
+    if json_:
+        emit_json(view)
+    else:
+        out_console.print(
+            f"{view.officer_name} ({view.officer_role}) {view.statement} {report_id}: "
+            f"ledger entry {view.ledger_seq} ({view.entry_hash})",
+            markup=False,
+        )
+
+
+@app.command("attestations")
+def attestations(
+    report_id: Annotated[str, typer.Argument(metavar="REPORT", help="rep_...")],
+    json_: JsonFlag = False,
+) -> None:
+    """Who signed the report off, with what statement and when, each verified again."""
+    result = report_attestations(get_app().uow_factory, report_id)
+    if json_:
+        emit_json(result)
+        return
+    state = "signed off" if result.signed_off else "NOT SIGNED OFF (no standing approval)"
+    out_console.print(f"{result.report_id}: {state}", markup=False)
+    if not result.attestations:
+        out_console.print("  no attestations yet: compliance reports sign REPORT ...")
+        return
+    table = Table("entry", "officer", "role", "statement", "time", "verified", "note")
+    for a in result.attestations:
+        text = a.justification or a.note or ""
+        if a.withdraws:
+            text = f"withdraws {a.withdraws[:12]}…: {text}"
+        table.add_row(
+            str(a.ledger_seq), a.officer_name, a.officer_role, a.statement, a.time,
+            "✓" if a.verified else "✗ " + "; ".join(a.problems), text,
+        )  # fmt: skip
+    out_console.print(table)
+
+
+@app.command("mapping")
+def mapping(
+    report_id: Annotated[str, typer.Argument(metavar="REPORT", help="rep_...")],
+    json_: JsonFlag = False,
+) -> None:
+    """The report's regulatory mapping: per regime its policy names, each clause, the rules
+    that give evidence and their verdicts, and what the report does not cover."""
+    _, mappings = report_mapping(get_app().uow_factory, report_id)
+    if json_:
+        emit_json(mappings)
+        return
+    for m in mappings:
+        status = f"superseded by {m.superseded_by}" if m.superseded_by else m.status
+        out_console.print(f"{m.name} [{status}] catalogue {m.catalogue_version}", markup=False)
+        for line in m.applicable:
+            out_console.print(f"  applies on the issue date: {line}", markup=False)
+        for line in m.not_yet_applicable:
+            out_console.print(f"  not yet applicable on the issue date: {line}", markup=False)
+        for c in m.clauses:
+            rules = ", ".join(f"{r.rule_id} {r.verdict}" for r in c.rules) or "no evidence"
+            out_console.print(f"  {c.citation} {c.title}: {rules}", markup=False)
+        for line in m.not_covered:
+            out_console.print(f"  not covered: {line}", markup=False)
 
 
 @ledger_app.command("checkpoint")

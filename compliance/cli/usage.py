@@ -48,6 +48,7 @@ WORKFLOW_ORDER = (
     "audit",
     "reports",
     "officers",
+    "regimes",
     "schedules",
     "scheduler",
     "worker",

@@ -12,7 +12,9 @@ import secrets
 
 __all__ = ["PREFIXES", "is_uid", "new_uid"]
 
-PREFIXES = frozenset({"mdl", "ver", "src", "run", "pol", "aud", "rep", "art", "tok", "sch"})
+PREFIXES = frozenset(
+    {"mdl", "ver", "src", "run", "pol", "aud", "rep", "art", "tok", "sch", "off", "att"}
+)
 _UID = re.compile(r"^(?P<prefix>[a-z]{3})_[a-z2-7]{16}$")
 
 

@@ -26,9 +26,12 @@ __all__ = [
     "EXAMPLE_CHARS",
     "MANIFEST_SCHEMA_ID",
     "AnswerExample",
+    "ClauseEvidence",
     "DataSummary",
     "FindingEntry",
     "Identity",
+    "MappedClause",
+    "MappedRegime",
     "Method",
     "MetricEntry",
     "ModelRef",
@@ -230,6 +233,32 @@ class AnswerExample(_Frozen):
     response: str = Field(description=f"the raw response, at most {EXAMPLE_CHARS} characters")
 
 
+class ClauseEvidence(_Frozen):
+    rule_id: str
+    verdict: str
+
+
+class MappedClause(_Frozen):
+    citation: str
+    title: str
+    rules: list[ClauseEvidence] = Field(description="the rules whose findings evidence it")
+    gap: str | None = Field(description="what the report does not cover of the clause")
+
+
+class MappedRegime(_Frozen):
+    """One regime of the policy, mapped (see :mod:`compliance.domain.regimes`)."""
+
+    regime: str
+    name: str
+    catalogue_version: str
+    status: str
+    superseded_by: str | None
+    applicable: list[str] = Field(description="application dates passed on the issue date")
+    not_yet_applicable: list[str]
+    clauses: list[MappedClause]
+    not_covered: list[str]
+
+
 class ReportManifest(_Frozen):
     """One audit, complete: what a report shows and what the ledger signs."""
 
@@ -250,6 +279,11 @@ class ReportManifest(_Frozen):
         description="a few answers per persona and outcome that were not correct (absent "
         "from manifests made before it existed)",
     )
+    regulatory_mapping: list[MappedRegime] | None = Field(
+        default=None,
+        description="the findings mapped onto the clauses of the regimes the policy names, "
+        "as of the issue date (absent from manifests made before it existed)",
+    )
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -257,7 +291,7 @@ class ReportManifest(_Frozen):
 #: fields added after manifests were first issued (top level, and of each finding and the
 #: method): left out of the canonical JSON when absent, so that an earlier manifest read
 #: back gives its own bytes again
-_LATER_FIELDS = ("examples",)
+_LATER_FIELDS = ("examples", "regulatory_mapping")
 _LATER_FINDING_FIELDS = ("detectable", "items_needed")
 _LATER_METHOD_FIELDS = ("refusal_classifier",)
 

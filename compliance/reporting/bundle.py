@@ -47,6 +47,7 @@ __all__ = [
     "MalformedBundle",
     "build_bundle",
     "keys_document",
+    "parse_canonical_json",
     "read_bundle",
     "write_bundle",
 ]
@@ -229,7 +230,7 @@ def _ledger(data: bytes) -> list[dict[str, Any]]:
         raise MalformedBundle("ledger.jsonl does not end with a newline")
     entries = []
     for number, line in enumerate(data[:-1].split(b"\n"), start=1):
-        entry = _canonical_json(line, f"ledger.jsonl line {number}")
+        entry = parse_canonical_json(line, f"ledger.jsonl line {number}")
         if not isinstance(entry, dict):
             raise MalformedBundle(f"ledger.jsonl line {number} is not a JSON object")
         entries.append(entry)
@@ -237,7 +238,7 @@ def _ledger(data: bytes) -> list[dict[str, Any]]:
 
 
 def _keys(data: bytes) -> tuple[dict[str, bytes], list[str]]:
-    document = _canonical_json(data, "keys.json")
+    document = parse_canonical_json(data, "keys.json")
     keys = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(document, dict) or document.get("format") != KEYS_FORMAT:
         raise MalformedBundle(f"keys.json is not a {KEYS_FORMAT} document")
@@ -266,7 +267,7 @@ def _keys(data: bytes) -> tuple[dict[str, bytes], list[str]]:
     return public_keys, problems
 
 
-def _canonical_json(data: bytes, where: str) -> Any:
+def parse_canonical_json(data: bytes, where: str) -> Any:
     """Parse ``data`` as JSON that must already be in RFC 8785 canonical form."""
     try:
         value = json.loads(data.decode("utf-8"), parse_constant=_no_constant)

@@ -14,7 +14,10 @@ Promises:
   SVG produced by :mod:`compliance.reporting.charts` and the bundled CSS are inserted as is;
 - sections follow DESIGN.md: 1 Identity, 2 Executive summary, 3 Scope, 4 Data, 5 Truth
   under personalization, 6 Bias benchmarks / outcome fairness / personalization quality,
-  7 Findings, 8 Trend, 9 Method, 10 Integrity, then Appendix A (metric definitions).
+  7 Findings, 8 Trend, 9 Method, 10 Integrity, then, for a manifest that carries a
+  regulatory mapping (reports issued from its introduction on), 11 Regulatory mapping and
+  12 Sign-off (a page of empty boxes: attestations are separate ledger entries and never
+  change the document), then Appendix A (metric definitions).
 
 Templates and CSS are the top-level ``reports/`` directory
 (:func:`compliance.paths.bundled_dir`).

@@ -15,16 +15,18 @@ An entry is a JSON object whose numbers are decimal strings::
 - ``kind`` is ``report`` (one per issued report), ``checkpoint`` (nightly, even when
   nothing was issued, so a gap shows) or ``key_rotation``: signed by the old key
   (``key_id``, ``signature``) *and* by the new one (``new_key_id``, ``new_public_key``,
-  ``new_key_signature``); later entries are signed by the new key;
+  ``new_key_signature``); later entries are signed by the new key; ``officer`` (an
+  officer registered, or their key revoked) and ``attestation`` (an officer's signed
+  statement on a report): see :mod:`compliance.reporting.attestation`;
 - ``key_id`` is the key's fingerprint: the sha256 hex of its raw 32-byte public key;
 - a report's own manifest signature (printed in the report, which cannot carry its own
   ledger entry) is ``Ed25519(key, b"compliance-manifest-v1\\x00" + bytes.fromhex(sha256))``;
-- a **sealed** entry (:func:`seal_entry`) is a report entry shown to someone who may not
-  see that report (a token limited to other models): only its seq, key_id, prev_hash,
-  entry_hash and signature, and ``"sealed": true``. Its place in the chain and its
-  signature (over ``entry_hash``) verify as any entry's; nothing else of it can be checked
-  without its content, so nothing else is shown (no kind, time, report id, model, series
-  or artifact hash).
+- a **sealed** entry (:func:`seal_entry`) is a report entry (or an attestation on one)
+  shown to someone who may not see that report (a token limited to other models): only
+  its seq, key_id, prev_hash, entry_hash and signature, and ``"sealed": true``. Its place
+  in the chain and its signature (over ``entry_hash``) verify as any entry's; nothing else
+  of it can be checked without its content, so nothing else is shown (no kind, time,
+  report id, model, series or artifact hash).
 
 The private key is a PKCS#8 PEM file of mode 0600 in a directory of mode 0700, outside the
 database; :func:`load_private_key` refuses a missing, unreadable or group/world-readable
@@ -75,7 +77,7 @@ __all__ = [
 
 LEDGER_DOMAIN = b"compliance-ledger-v1\x00"
 MANIFEST_DOMAIN = b"compliance-manifest-v1\x00"
-KINDS = ("report", "checkpoint", "key_rotation")
+KINDS = ("report", "checkpoint", "key_rotation", "officer", "attestation")
 ARTIFACT_NAMES = ("manifest", "html", "pdf")
 _UNHASHED = frozenset({"entry_hash", "signature", "new_key_signature"})
 _RESERVED = frozenset(
@@ -305,8 +307,10 @@ def parse_pin(text: str) -> tuple[int, str]:
 
 def seal_entry(entry: Mapping[str, Any]) -> Entry:
     """``entry`` (a signed report entry) with its content withheld: see the module docstring."""
-    if entry.get("kind") != "report":
-        raise ValueError("only a report entry is sealed (checkpoints and rotations are shown)")
+    if entry.get("kind") not in ("report", "attestation"):
+        raise ValueError(
+            "only a report entry, or an attestation on one, is sealed (the others are shown)"
+        )
     return {**{name: entry[name] for name in _SEALED_FIELDS if name in entry}, "sealed": True}
 
 

@@ -8,7 +8,9 @@
   the bundle have exactly the sha256 the report's ledger entry names, and the optional
   pin ``SEQ:HASH`` (an entry hash recorded earlier) matches;
 - **1** altered: any of those fails (a byte changed, an entry removed or reordered, a
-  signature forged, a wrong pin, a foreign file added);
+  signature forged, a wrong pin, a foreign file added), or an officer's attestation does
+  not hold (forged, altered, replayed, signed with a wrong or revoked key: see
+  :func:`compliance.reporting.attestation.attestation_problems`);
 - **2** malformed: the input is not a bundle (not a zip, a member missing, invalid or
   non-canonical JSON, a pin that is not ``SEQ:HASH``).
 
@@ -30,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from compliance.reporting.attestation import attestation_problems, is_signed_off
 from compliance.reporting.bundle import CorruptMember, MalformedBundle, read_bundle
 from compliance.reporting.ledger import parse_pin, verify_chain
 
@@ -52,6 +55,8 @@ class VerifyResult:
     report_seq: int | None = None
     head: str | None = None
     key_ids: list[str] = field(default_factory=list)
+    attestations: list[dict[str, Any]] = field(default_factory=list)
+    signed_off: bool = False
 
     @property
     def intact(self) -> bool:
@@ -80,6 +85,8 @@ def verify_bundle(
     problems = list(bundle.key_problems)
     problems += [f"{name}: not part of a report bundle" for name in bundle.extra_members]
     problems += verify_chain(bundle.entries, bundle.public_keys, pin=pin, trusted_keys=trusted_keys)
+    attestation_findings, checks = attestation_problems(bundle.entries)
+    problems += attestation_findings
     digests = {
         name: hashlib.sha256(bundle.files[file]).hexdigest()
         for name, file in _ARTIFACT_FILES.items()
@@ -107,6 +114,11 @@ def verify_bundle(
         report_seq=seq,
         head=f"{last.get('seq')}:{last.get('entry_hash')}" if last else None,
         key_ids=sorted(bundle.public_keys),
+        attestations=[
+            asdict(c) for c in checks if entry is not None and c.report_id == entry.get("report_id")
+        ],
+        signed_off=entry is not None
+        and is_signed_off([c for c in checks if c.report_id == entry.get("report_id")]),
     )
 
 
@@ -179,9 +191,23 @@ def main_verify(argv: Sequence[str] | None = None, *, out: TextIO | None = None)
             file=out,
         )
         print(f"pin this for next time: --pin {result.head}", file=out)
+        _print_attestations(result, out)
     else:
         word = "ALTERED" if result.exit_code == ALTERED else "MALFORMED"
         print(f"{word}: {len(result.problems)} problem(s)", file=out)
         for problem in result.problems:
             print(f"  - {problem}", file=out)
+        _print_attestations(result, out)
     return result.exit_code
+
+
+def _print_attestations(result: VerifyResult, out: TextIO) -> None:
+    """Who signed what: one line per attestation of the report (or "not signed off")."""
+    if result.report_id is None:
+        return
+    if not result.signed_off:
+        print(f"report {result.report_id} is not signed off (no approval)", file=out)
+    for a in result.attestations:
+        mark = "verified" if a["verified"] else "NOT VERIFIED"
+        who = f"{a['officer_name'] or a['officer_id']} ({a['officer_role'] or 'unknown role'})"
+        print(f"  entry {a['seq']}: {who} {a['statement']} at {a['time']}: {mark}", file=out)

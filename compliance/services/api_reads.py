@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from compliance.clock import Clock
+from compliance.domain.manifest import ReportManifest
+from compliance.domain.regimes import Regime, RegimeMapping
 from compliance.errors import NotFound
 from compliance.services import api_views as v
 from compliance.services.api_common import (
@@ -43,6 +45,8 @@ from compliance.services.api_common import (
     time_cursor,
     time_position,
 )
+from compliance.services.attestations import ReportAttestations, attestations_of
+from compliance.services.regimes import catalogue, mapping_of, show_regime
 from compliance.services.tokens import Principal, admit, lookup_key
 from compliance.storage.repositories.api_reads import (
     ArtifactRow,
@@ -50,6 +54,7 @@ from compliance.storage.repositories.api_reads import (
     ReportRow,
     credentials_and_reports_mark,
 )
+from compliance.storage.tables import LedgerEntry
 from compliance.storage.uow import UnitOfWorkFactory
 
 __all__ = [
@@ -63,6 +68,7 @@ __all__ = [
     "get_ledger_entry",
     "get_model",
     "get_policy",
+    "get_regime",
     "get_report",
     "list_audits",
     "list_keys",
@@ -70,11 +76,14 @@ __all__ = [
     "list_metric_results",
     "list_models",
     "list_policies",
+    "list_regimes",
     "list_reports",
     "open_artifact",
     "read_artifact_chunk",
+    "report_attestations",
     "report_bundle",
     "report_bundle_head",
+    "report_mapping",
 ]
 
 ARTIFACT_KINDS = {"pdf": "pdf", "html": "html", "json": "manifest"}
@@ -306,7 +315,70 @@ def _report_detail(repo: ReadRepository, row: ReportRow) -> v.ReportDetail:
     findings = repo.findings_of([row.audit_id])[row.audit_id]
     entries = repo.ledger(None, report_id=row.report_id, limit=1)
     artifacts = [_artifact_out(a) for a in repo.artifacts(row.report_id) if a.kind in _API_KIND]
-    return v.report_detail(row, artifacts, findings, entries[0].entry if entries else None)
+    entry = entries[0].entry if entries else None
+    return v.report_detail(row, artifacts, findings, entry, _attestations(repo, row, entry))
+
+
+def _attestations(
+    repo: ReadRepository, row: ReportRow, entry: LedgerEntry | None
+) -> ReportAttestations:
+    """The report's attestations, verified again; a report without a ledger entry (only
+    hand-made rows) has none that could name it."""
+    if entry is None:
+        return ReportAttestations(row.uid, False, [])
+    return attestations_of(row.uid, repo.attestations(row.report_id), entry.entry_hash)
+
+
+def list_regimes(uow_factory: UnitOfWorkFactory, clock: Clock, access: Access) -> list[Regime]:
+    """The regulatory catalogue (any valid token)."""
+    return read(uow_factory, clock, access, lambda _r, _p: list(catalogue().values()))
+
+
+def get_regime(
+    uow_factory: UnitOfWorkFactory, clock: Clock, access: Access, regime_id: str
+) -> Regime:
+    return read(uow_factory, clock, access, lambda _r, _p: show_regime(regime_id))
+
+
+def report_mapping(
+    uow_factory: UnitOfWorkFactory, clock: Clock, access: Access, report_id: str
+) -> list[RegimeMapping]:
+    """The report's regulatory mapping (its manifest against the catalogue): a logged read."""
+
+    def work(
+        repo: ReadRepository, principal: Principal
+    ) -> tuple[list[RegimeMapping] | None, str, int]:
+        rows = repo.reports(principal.models, uid=report_id, limit=1)
+        manifests = (
+            [a for a in repo.artifacts(rows[0].report_id) if a.kind == "manifest"] if rows else []
+        )
+        if not manifests:
+            return None, report_id, 404
+        content = repo.read_chunk(manifests[0].id, 0, manifests[0].size)
+        return mapping_of(ReportManifest.model_validate_json(content)), report_id, 200
+
+    return logged_read(uow_factory, clock, access, action="read", object_type="mapping", work=work)
+
+
+def report_attestations(
+    uow_factory: UnitOfWorkFactory, clock: Clock, access: Access, report_id: str
+) -> ReportAttestations:
+    """Who signed one report off (officer, role, statement, time, verified), and whether it
+    is signed off: a logged read."""
+
+    def work(
+        repo: ReadRepository, principal: Principal
+    ) -> tuple[ReportAttestations | None, str, int]:
+        rows = repo.reports(principal.models, uid=report_id, limit=1)
+        if not rows:
+            return None, report_id, 404
+        entries = repo.ledger(None, report_id=rows[0].report_id, limit=1)
+        entry = entries[0].entry if entries else None
+        return _attestations(repo, rows[0], entry), report_id, 200
+
+    return logged_read(
+        uow_factory, clock, access, action="read", object_type="attestations", work=work
+    )
 
 
 def _artifact_out(row: ArtifactRow) -> v.ArtifactOut:
@@ -362,7 +434,8 @@ def read_artifact_chunk(
 def report_bundle(
     uow_factory: UnitOfWorkFactory, clock: Clock, access: Access, report_id: str
 ) -> v.BundleParts:
-    """A report's artifacts (bytes) and the ledger entries up to its own: a logged read.
+    """A report's artifacts (bytes) and the ledger entries up to its own, or up to its last
+    attestation when it has any: a logged read.
 
     A caller limited to some models gets the other models' report entries sealed (their
     link and signature, nothing of those reports), so its bundle still verifies whole.
@@ -379,6 +452,9 @@ def report_bundle(
             if a.kind in _API_KIND
         }
         upto = detail.ledger_seq
+        attested = repo.last_attestation_seq(rows[0].report_id)
+        if upto and attested:
+            upto = max(upto, attested)  # the bundle carries the report's attestations
         entries = repo.ledger(None, upto_seq=upto, limit=1_000_000) if upto else []
         if principal.models is None:
             ledger = [v.ledger_out(e) for e in entries]

@@ -18,6 +18,7 @@ from typing import Any
 
 from compliance.clock import isoformat_z
 from compliance.reporting.ledger import seal_entry
+from compliance.services.attestations import AttestationView, ReportAttestations
 from compliance.storage.repositories.api_reads import AuditRow, LedgerRow, ReportRow
 from compliance.storage.tables import (
     Finding,
@@ -196,6 +197,8 @@ class ReportDetail(ReportOut):
     findings: list[FindingOut]
     ledger_seq: int | None
     ledger_entry_hash: str | None
+    signed_off: bool
+    attestations: list[AttestationView]
 
 
 @dataclass(frozen=True)
@@ -416,6 +419,7 @@ def report_detail(
     artifacts: list[ArtifactOut],
     findings: list[Finding],
     entry: LedgerEntry | None,
+    attestations: ReportAttestations,
 ) -> ReportDetail:
     return ReportDetail(
         **report_out(row).__dict__,
@@ -423,6 +427,8 @@ def report_detail(
         findings=[finding_out(f) for f in findings],
         ledger_seq=entry.seq if entry is not None else None,
         ledger_entry_hash=entry.entry_hash if entry is not None else None,
+        signed_off=attestations.signed_off,
+        attestations=attestations.attestations,
     )
 
 

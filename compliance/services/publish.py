@@ -7,7 +7,8 @@ together or not at all, and two concurrent audits never fork the chain. The rend
 if the series and the ledger are still as it saw them, and done again under the lock if not:
 
 1. the series (model × policy name) gets its next version, naming the one it supersedes,
-   and a trend built from the earlier versions' manifests;
+   a trend built from the earlier versions' manifests, and the regulatory mapping of its
+   findings as of the issue date (:mod:`compliance.domain.regimes`);
 2. the manifest is signed (``sign_manifest``), rendered to HTML and PDF (rendering reads
    only the manifest);
 3. one ledger entry: seq = last + 1, the sha256 of every artifact, the previous entry's
@@ -40,6 +41,7 @@ from compliance.domain.manifest import (
     canonical_bytes,
     manifest_sha256,
 )
+from compliance.domain.regimes import map_findings, to_manifest
 from compliance.errors import ConfigError
 from compliance.reporting.html import IntegrityInfo
 from compliance.reporting.ledger import (
@@ -54,6 +56,7 @@ from compliance.reporting.ledger import (
     write_private_key,
 )
 from compliance.reporting.render import render_report
+from compliance.services.regimes import catalogue
 from compliance.storage.tables import LedgerEntry, Report, ReportArtifact
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -266,6 +269,14 @@ def _render_next(
                 issued_at=issued_at,
             ),
             "trend": [_trend_point(uow, r) for r in earlier],
+            "regulatory_mapping": to_manifest(
+                map_findings(
+                    catalogue(),
+                    audit_manifest.identity.policy.regimes,
+                    [(f.rule_id, f.metric, f.verdict) for f in audit_manifest.findings],
+                    now.astimezone(dt.UTC).date(),
+                )
+            ),
         }
     )
     sha = manifest_sha256(manifest)

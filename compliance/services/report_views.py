@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from compliance.errors import InputError, NotFound
 from compliance.reporting.bundle import build_bundle
 from compliance.reporting.diff import diff_manifests
 from compliance.services.publish import ledger_entry_json
+from compliance.services.regimes import annex_iv_extract
 from compliance.storage.tables import Report
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -24,7 +26,7 @@ __all__ = [
     "show_report",
 ]
 
-EXPORT_FORMATS = ("pdf", "html", "json", "bundle")
+EXPORT_FORMATS = ("pdf", "html", "json", "bundle", "annex-iv")
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,14 @@ def diff_reports(uow_factory: UnitOfWorkFactory, old_id: str, new_id: str) -> di
 
 
 def export_report(uow_factory: UnitOfWorkFactory, report_id: str, fmt: str, out: Path) -> Path:
-    """Write one artifact (``pdf``, ``html``, ``json``) or the verifiable ``bundle`` (a zip
-    of manifest, HTML, PDF, the ledger from entry 1 to the newest, and the public keys)."""
+    """Write one artifact (``pdf``, ``html``, ``json``), the EU AI Act Annex IV 2(g)
+    extract (``annex-iv``, JSON), or the verifiable ``bundle`` (a zip
+    of manifest, HTML, PDF, the ledger from entry 1 to the report's entry or its last
+    attestation, and the public keys)."""
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"must be one of {', '.join(EXPORT_FORMATS)}", field="format", value=fmt)
+    if fmt == "annex-iv":
+        return _export_annex_iv(uow_factory, report_id, out)
     with uow_factory() as uow:
         report = _get(uow, report_id)
         name = _file_name(report, fmt)
@@ -92,12 +98,25 @@ def export_report(uow_factory: UnitOfWorkFactory, report_id: str, fmt: str, out:
     return target
 
 
+def _export_annex_iv(uow_factory: UnitOfWorkFactory, report_id: str, out: Path) -> Path:
+    """The EU AI Act Annex IV 2(g) extract as indented JSON (written whole, then renamed)."""
+    extract = annex_iv_extract(uow_factory, report_id)
+    name = f"{report_id}-v{extract['report']['version']}.annex-iv.json"
+    target = out / name if out.is_dir() else out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text(json.dumps(extract, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.replace(target)
+    return target
+
+
 def _seq_of(uow: UnitOfWork, report: Report) -> int:
-    """The ledger entry of ``report``: a bundle carries the chain up to and including it."""
+    """The ledger entry of ``report``, or of its last attestation when it has any: a bundle
+    carries the chain up to and including it (officers' keys and signatures included)."""
     entry = uow.ledger.entry_for_report(report.id)
     if entry is None:  # pragma: no cover - issuing writes both in one transaction
         raise NotFound(f"report {report.uid} has no ledger entry")
-    return entry.seq
+    return max(entry.seq, uow.officers.last_attestation_seq(report.id) or 0)
 
 
 def _file_name(report: Report, fmt: str) -> str:

@@ -37,6 +37,7 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "AccessLog",
     "ApiToken",
+    "Attestation",
     "Audit",
     "AuditRun",
     "Base",
@@ -47,6 +48,7 @@ __all__ = [
     "MetricResult",
     "Model",
     "ModelVersion",
+    "Officer",
     "Persona",
     "Policy",
     "PolicyRule",
@@ -388,6 +390,37 @@ class SigningKey(Base):
     public_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Officer(Base):
+    """A registered, accountable person who signs reports with their own Ed25519 key: only
+    the public half is stored. A revoked key stays (earlier attestations still verify);
+    the person registers again with a new key."""
+
+    __tablename__ = "officers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(Uid, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    key_id: Mapped[str] = mapped_column(String(64), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    key_revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Attestation(Base):
+    """An officer's signed statement on a report: its ledger entry holds the signed
+    attestation; this row indexes it. Append-only, like the ledger."""
+
+    __tablename__ = "attestations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(Uid, unique=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    ledger_seq: Mapped[int] = mapped_column(ForeignKey("ledger_entries.seq"), unique=True)
+    statement: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 # --- access --------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from compliance.storage.repositories import (
     RunRepository,
 )
 from compliance.storage.repositories.audits import AuditRepository
+from compliance.storage.repositories.officers import OfficerRepository
 from compliance.storage.repositories.reports import (
     LedgerRepository,
     ReportRepository,
@@ -55,6 +56,7 @@ class UnitOfWork:
     reports: ReportRepository
     sources: SourceRepository
     ledger: LedgerRepository
+    officers: OfficerRepository
     personas: PersonaRepository
     policies: PolicyRepository
     runs: RunRepository
@@ -88,6 +90,7 @@ class UnitOfWork:
         self.reports = ReportRepository(session)
         self.sources = SourceRepository(session)
         self.ledger = LedgerRepository(session)
+        self.officers = OfficerRepository(session)
         self.personas = PersonaRepository(session)
         self.policies = PolicyRepository(session)
         self.runs = RunRepository(session)

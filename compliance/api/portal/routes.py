@@ -1,9 +1,15 @@
-"""The officer portal's pages: login, dashboard, series, report, downloads, logout.
+"""The officer portal's pages: login, dashboard, series, report, downloads, sign-off, logout.
 
 Every page but the login form needs a valid session cookie (else: a redirect to the login
 form) whose token is an officer or admin token that is still valid in the database (else:
 the cookie is cleared and the login form shown). Report pages and downloads are logged
 reads, like the API's. Templates are read by fixed names from ``reports/portal/``.
+
+Sign-off never sends a private key to the server: the report page prepares an attestation
+and shows its exact RFC 8785 bytes; the officer signs them on their own machine
+(``compliance officers sign-payload``) and pastes the hex signature back. Both forms are
+CSRF-protected; the signing is checked, appended to the ledger and written to the access
+log in one transaction.
 """
 
 from __future__ import annotations
@@ -24,10 +30,19 @@ from compliance.api.errors import RateLimited
 from compliance.api.portal import session as cookies
 from compliance.api.portal.views import VERDICT_COLORS, dashboard_rows, diff, trends
 from compliance.api.routes.reports import send_artifact, send_bundle
-from compliance.errors import NotFound, StorageUnavailable
+from compliance.domain.attestation import STATEMENTS
+from compliance.errors import Conflict, InputError, NotFound, StorageUnavailable
 from compliance.paths import bundled_dir
+from compliance.reporting.bundle import MalformedBundle, parse_canonical_json
 from compliance.services import api_reads, portal_reads
 from compliance.services.api_reads import Access
+from compliance.services.api_views import ReportDetail
+from compliance.services.attestations import (
+    attestation_payload,
+    list_officers,
+    payload_text,
+    record_attestation_as,
+)
 from compliance.services.tokens import (
     PORTAL_ROLES,
     Credential,
@@ -336,10 +351,95 @@ def report(request: Request, report_id: ReportId) -> Response:
 
     def work(access: Access, session: cookies.Session) -> Response:
         detail = api_reads.get_report(core.uow_factory, core.clock, access, report_id)
-        kinds = {a.kind: a for a in detail.artifacts}
-        return render(request, "report.html.j2", session=session, report=detail, kinds=kinds)
+        return _report_page(request, session, detail)
 
     return _page(request, work)
+
+
+def _report_page(
+    request: Request,
+    session: cookies.Session,
+    detail: ReportDetail,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    core = state_of(request).core
+    officers = [o for o in list_officers(core.uow_factory) if o.key_revoked_at is None]
+    return render(
+        request,
+        "report.html.j2",
+        status=status,
+        session=session,
+        report=detail,
+        kinds={a.kind: a for a in detail.artifacts},
+        officers=officers,
+        statements=STATEMENTS,
+        error=error,
+    )
+
+
+# --- sign-off: the officer signs offline, the portal never sees a private key ---------------
+
+
+@router.post("/reports/{report_id}/attest")
+async def prepare_attestation(request: Request, report_id: ReportId) -> Response:
+    """Step 1: the attestation to sign, shown as its exact canonical bytes."""
+    form = await _checked_form(request)
+    if isinstance(form, Response):
+        return form
+    core = state_of(request).core
+
+    def work(access: Access, session: cookies.Session) -> Response:
+        detail = api_reads.get_report(core.uow_factory, core.clock, access, report_id)
+        try:
+            payload = attestation_payload(
+                core.uow_factory,
+                core.clock,
+                report_id,
+                form.get("officer", ""),
+                statement=form.get("statement", ""),
+                justification=form.get("justification") or None,
+                note=form.get("note") or None,
+                withdraws=form.get("withdraws") or None,
+            )
+        except (InputError, Conflict, NotFound) as exc:
+            return _report_page(request, session, detail, error=str(exc), status=400)
+        return render(
+            request, "attest.html.j2", session=session, report=detail,
+            payload=payload_text(payload), error=None,
+        )  # fmt: skip
+
+    return await run_in_threadpool(_page, request, work)
+
+
+@router.post("/reports/{report_id}/attest/sign")
+async def record_signed_attestation(request: Request, report_id: ReportId) -> Response:
+    """Step 2: the signature made offline, pasted back; checked, then appended and logged."""
+    form = await _checked_form(request)
+    if isinstance(form, Response):
+        return form
+    core = state_of(request).core
+    text = form.get("payload", "")
+
+    def work(access: Access, session: cookies.Session) -> Response:
+        try:
+            attestation = parse_canonical_json(text.encode("utf-8"), "the payload")
+            if not isinstance(attestation, dict) or attestation.get("report_id") != report_id:
+                raise InputError("is not an attestation on this report", field="payload")
+            record_attestation_as(
+                core.uow_factory, core.clock, core.signing_key_path, access, attestation,
+                form.get("signature", ""),
+            )  # fmt: skip
+        except (InputError, Conflict, MalformedBundle) as exc:
+            detail = api_reads.get_report(core.uow_factory, core.clock, access, report_id)
+            return render(
+                request, "attest.html.j2", status=400, session=session, report=detail,
+                payload=text, error=str(exc),
+            )  # fmt: skip
+        return RedirectResponse(f"/portal/reports/{report_id}#signoff-title", status_code=303)
+
+    return await run_in_threadpool(_page, request, work)
 
 
 @router.get("/reports/{report_id}/view")

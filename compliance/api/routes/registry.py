@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from compliance.api.deps import bearer_access, known_query_only, state_of
 from compliance.api.routes.common import ERRORS, Name, uid_path
+from compliance.domain.regimes import Regime
 from compliance.services import api_reads
 from compliance.services.api_reads import Access
 from compliance.services.api_views import KeyOut, ModelOut, PolicyDetail, PolicyOut, VersionOut
@@ -47,6 +48,26 @@ def get_policy(
 ) -> PolicyDetail:
     core = state_of(request).core
     return api_reads.get_policy(core.uow_factory, core.clock, access, policy_id)
+
+
+@router.get(
+    "/regimes",
+    tags=["regimes"],
+    summary="The regulatory catalogue: regimes, sources, application dates, clauses",
+)
+def list_regimes(request: Request, access: Caller) -> list[Regime]:
+    core = state_of(request).core
+    return api_reads.list_regimes(core.uow_factory, core.clock, access)
+
+
+@router.get("/regimes/{regime_id}", tags=["regimes"], summary="One regime of the catalogue")
+def get_regime(
+    request: Request,
+    access: Caller,
+    regime_id: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,60}$", examples=["eu-ai-act"])],
+) -> Regime:
+    core = state_of(request).core
+    return api_reads.get_regime(core.uow_factory, core.clock, access, regime_id)
 
 
 @router.get("/keys", tags=["ledger"], summary="The public keys that sign the ledger")

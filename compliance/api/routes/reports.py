@@ -32,9 +32,11 @@ from compliance.api.routes.common import (
     uid_path,
 )
 from compliance.domain.judge import Verdict
+from compliance.domain.regimes import RegimeMapping
 from compliance.services import api_reads
 from compliance.services.api_reads import Access, ReportQuery
 from compliance.services.api_views import BundleHead, BundleParts, ReportDetail, ReportPage
+from compliance.services.attestations import ReportAttestations
 
 Cursor = Annotated[str | None, cursor_query("reports")]
 router = APIRouter(
@@ -173,6 +175,36 @@ async def list_reports(request: Request) -> Response:
 def get_report(request: Request, access: Caller, report_id: ReportId) -> ReportDetail:
     core = state_of(request).core
     return api_reads.get_report(core.uow_factory, core.clock, access, report_id)
+
+
+@router.get(
+    "/reports/{report_id}/attestations",
+    summary="Who signed the report off: officer, role, statement, time, verified",
+    description=(
+        "The report's attestations in ledger order, each verified again (the officer's "
+        "Ed25519 signature over the RFC 8785 canonical attestation, the report entry it "
+        "names, the officer's key not revoked before it) and `signed_off`: false while no "
+        "verified approval stands. The signed attestations are in the ledger (kind "
+        "`attestation`); their JSON Schema is schemas/attestation.schema.json."
+    ),
+)
+def get_attestations(request: Request, access: Caller, report_id: ReportId) -> ReportAttestations:
+    core = state_of(request).core
+    return api_reads.report_attestations(core.uow_factory, core.clock, access, report_id)
+
+
+@router.get(
+    "/reports/{report_id}/mapping",
+    summary="The report's regulatory mapping: per regime, clause, rules, verdicts, gaps",
+    description=(
+        "The report's findings mapped onto the clauses of the regimes its policy names "
+        "(see /api/v1/regimes), with the application dates that had passed on its issue "
+        "date and what the report does not cover."
+    ),
+)
+def get_mapping(request: Request, access: Caller, report_id: ReportId) -> list[RegimeMapping]:
+    core = state_of(request).core
+    return api_reads.report_mapping(core.uow_factory, core.clock, access, report_id)
 
 
 @router.get(

@@ -26,6 +26,7 @@ from compliance.storage.repositories.tokens import (
     TokenCredentials,
 )
 from compliance.storage.tables import (
+    Attestation,
     Audit,
     AuditRun,
     EvaluationRun,
@@ -34,6 +35,7 @@ from compliance.storage.tables import (
     MetricResult,
     Model,
     ModelVersion,
+    Officer,
     Policy,
     Report,
     ReportArtifact,
@@ -359,16 +361,22 @@ class ReadRepository:
         report_id: int | None = None,
         upto_seq: int | None = None,
     ) -> list[LedgerRow]:
-        """Entries in chain order; a scoped caller sees checkpoints and its models' reports."""
+        """Entries in chain order; a scoped caller sees the entries of no report (checkpoints,
+        rotations, officers) and its models' reports and attestations on them. An
+        attestation's row names the report it attests."""
         query: Any = (
             select(LedgerEntry, Report.uid)
-            .outerjoin(Report, Report.id == LedgerEntry.report_id)
+            .outerjoin(Attestation, Attestation.ledger_seq == LedgerEntry.seq)
+            .outerjoin(
+                Report,
+                or_(Report.id == LedgerEntry.report_id, Report.id == Attestation.report_id),
+            )
             .outerjoin(Model, Model.id == Report.model_id)
             .order_by(LedgerEntry.seq)
             .limit(limit)
         )
         if scope is not None:
-            query = query.where(or_(LedgerEntry.report_id.is_(None), _in_scope(scope)))
+            query = query.where(or_(Report.id.is_(None), _in_scope(scope)))
         if kind is not None:
             query = query.where(LedgerEntry.kind == kind)
         if after_seq is not None:
@@ -380,6 +388,23 @@ class ReadRepository:
         if report_id is not None:
             query = query.where(LedgerEntry.report_id == report_id)
         return [LedgerRow(*row) for row in self._session.execute(query)]
+
+    def attestations(self, report_id: int) -> list[tuple[Attestation, LedgerEntry, Officer]]:
+        """The report's attestations in ledger order, with their entries and officers."""
+        rows = self._session.execute(
+            select(Attestation, LedgerEntry, Officer)
+            .join(LedgerEntry, LedgerEntry.seq == Attestation.ledger_seq)
+            .join(Officer, Officer.id == Attestation.officer_id)
+            .where(Attestation.report_id == report_id)
+            .order_by(Attestation.ledger_seq)
+        )
+        return [(a, e, o) for a, e, o in rows.tuples()]
+
+    def last_attestation_seq(self, report_id: int) -> int | None:
+        """The ledger seq of the report's latest attestation (None: it has none)."""
+        return self._session.scalars(
+            select(func.max(Attestation.ledger_seq)).where(Attestation.report_id == report_id)
+        ).one()
 
     def signing_keys(self) -> list[SigningKey]:
         return list(self._session.scalars(select(SigningKey).order_by(SigningKey.created_at)))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from compliance.errors import Conflict
 from compliance.storage.tables import (
+    Attestation,
     LedgerEntry,
     Model,
     Report,
@@ -29,7 +30,7 @@ from compliance.storage.tables import (
 __all__ = ["LedgerRepository", "ReportRepository", "guard_append_only"]
 
 _LEDGER_LOCK = 0x636F6D706C  # "compl": one advisory lock for the whole ledger
-_APPEND_ONLY = (Report, ReportArtifact, LedgerEntry)
+_APPEND_ONLY = (Report, ReportArtifact, LedgerEntry, Attestation)
 
 
 def guard_append_only(sessions: sessionmaker[Session]) -> None:

@@ -1,16 +1,22 @@
 """The officer portal in a real browser (Debian's Chromium driven by Playwright): log in
-with the keyboard, open the dashboard, a series and a report, download its PDF, log out;
+with the keyboard, open the dashboard, a series and a report, download its PDF, log out,
+sign a report off with a signature made offline;
 screenshots at 1280 px and 390 px go to /tmp/portal-shots for a person to look at."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from compliance.services.access_log import list_access
+from compliance.services.attestations import register_officer
 from compliance.services.tokens import create_token
 from tests.e2e.browser.conftest import RENDERED
 from tests.integration.api.world import World
@@ -134,4 +140,77 @@ def test_the_portal_on_a_phone(portal: tuple[str, World], browser: object) -> No
     page.wait_for_timeout(500)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "report-390")
+    context.close()
+
+
+def test_an_officer_signs_a_report_off_in_the_browser_without_uploading_a_key(
+    portal: tuple[str, World], browser: object, tmp_path: Path
+) -> None:
+    """The portal shows the exact bytes; the officer signs them offline with the CLI (a
+    real process that opens no database) and pastes the signature; a wrong signature is
+    refused and records nothing; the report page then lists the verified attestation."""
+    base, world = portal
+    app = world.app
+    key = tmp_path / "ada.pem"
+    cli = [sys.executable, "-m", "compliance"]
+    subprocess.run([*cli, "officers", "keygen", "--out", str(key)], check=True, timeout=120)
+    officer = register_officer(
+        app.uow_factory, app.clock, app.signing_key_path, name="Ada Lovelace",
+        role="Chief Compliance Officer", email="ada@example.org",
+        public_key=bytes.fromhex((tmp_path / "ada.pem.pub").read_text().strip()),
+    )  # fmt: skip
+    report_id = world.reports[RENDERED]
+    made = create_token(app.uow_factory, app.clock, "officer-signs", "officer")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    log_in(page, base, made.secret)
+    page.goto(f"{base}/portal/reports/{report_id}")
+    assert page.get_by_text("not signed off").first.is_visible()
+    page.get_by_label("Officer").select_option(officer.id)
+    page.get_by_label("Statement").select_option("approved")
+    page.get_by_label("Note").fill("read in full")
+    page.get_by_role("button", name="Prepare the statement to sign").click()
+    page.wait_for_selector("#payload")
+    payload = page.locator("#payload").inner_text()
+    assert json.loads(payload)["statement"] == "approved"
+    (tmp_path / "attestation.json").write_text(payload, encoding="utf-8")
+    shot(page, "sign-1280")
+
+    def signed(*extra: str) -> str:
+        done = subprocess.run(
+            [*cli, "officers", "sign-payload", str(tmp_path / "attestation.json"), *extra],
+            check=True, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        return done.stdout.strip()
+
+    signature = signed("--key", str(key))
+    assert len(signature) == 128
+    with app.uow_factory() as uow:
+        entries_before = len(uow.ledger.entries())
+    page.get_by_label("Signature (hex)").fill(
+        signature[:-2] + ("00" if signature[-2:] != "00" else "11")
+    )
+    page.get_by_role("button", name="Record the signed statement").click()
+    page.wait_for_selector("#sign-error")
+    assert "does not verify" in page.locator("#sign-error").inner_text()
+    with app.uow_factory() as uow:
+        assert len(uow.ledger.entries()) == entries_before
+    page.get_by_label("Signature (hex)").fill(signature)
+    page.get_by_role("button", name="Record the signed statement").click()
+    page.wait_for_url(f"{base}/portal/reports/{report_id}#signoff-title")
+    row = page.locator("#attestations tbody tr").first
+    assert "Ada Lovelace" in row.inner_text() and "approved" in row.inner_text()
+    assert row.get_by_label("verified").is_visible()
+    assert page.get_by_text("signed off", exact=True).first.is_visible()
+    shot(page, "signed-1280")
+    actions = [(r.action, r.status) for r in list_access(app.uow_factory, token=made.token.id)]
+    assert ("sign", 200) in actions
+    # the same form without the CSRF token is refused
+    cookies = {c["name"]: c["value"] for c in context.cookies()}  # type: ignore[attr-defined]
+    forged = httpx.post(
+        f"{base}/portal/reports/{report_id}/attest/sign",
+        data={"payload": payload, "signature": signature},
+        cookies=cookies,
+    )
+    assert forged.status_code == 403
     context.close()

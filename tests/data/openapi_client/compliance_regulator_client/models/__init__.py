@@ -1,11 +1,15 @@
 """ Contains all the data models used in inputs/outputs """
 
 from .access_entry import AccessEntry
+from .applies import Applies
 from .artifact_kind import ArtifactKind
 from .artifact_out import ArtifactOut
+from .attestation_view import AttestationView
 from .audit_detail import AuditDetail
 from .audit_out import AuditOut
 from .audit_page import AuditPage
+from .clause import Clause
+from .clause_mapping import ClauseMapping
 from .error_body import ErrorBody
 from .finding_out import FindingOut
 from .health import Health
@@ -27,10 +31,15 @@ from .policy_out import PolicyOut
 from .policy_ref import PolicyRef
 from .readiness import Readiness
 from .readiness_checks import ReadinessChecks
+from .regime import Regime
+from .regime_mapping import RegimeMapping
+from .regime_status import RegimeStatus
+from .report_attestations import ReportAttestations
 from .report_detail import ReportDetail
 from .report_manifest import ReportManifest
 from .report_manifest_answer_example import ReportManifestAnswerExample
 from .report_manifest_answer_example_outcome import ReportManifestAnswerExampleOutcome
+from .report_manifest_clause_evidence import ReportManifestClauseEvidence
 from .report_manifest_data_summary import ReportManifestDataSummary
 from .report_manifest_data_summary_benchmarks import ReportManifestDataSummaryBenchmarks
 from .report_manifest_data_summary_excluded import ReportManifestDataSummaryExcluded
@@ -39,6 +48,8 @@ from .report_manifest_data_summary_groups_additional_property import ReportManif
 from .report_manifest_data_summary_unknown_groups import ReportManifestDataSummaryUnknownGroups
 from .report_manifest_finding_entry import ReportManifestFindingEntry
 from .report_manifest_identity import ReportManifestIdentity
+from .report_manifest_mapped_clause import ReportManifestMappedClause
+from .report_manifest_mapped_regime import ReportManifestMappedRegime
 from .report_manifest_method import ReportManifestMethod
 from .report_manifest_method_definitions import ReportManifestMethodDefinitions
 from .report_manifest_method_min_detectable_gaps import ReportManifestMethodMinDetectableGaps
@@ -58,17 +69,23 @@ from .report_manifest_trend_point_values import ReportManifestTrendPointValues
 from .report_manifest_trend_point_verdicts import ReportManifestTrendPointVerdicts
 from .report_out import ReportOut
 from .report_page import ReportPage
+from .rule_evidence import RuleEvidence
 from .rule_out import RuleOut
+from .source import Source
 from .version_out import VersionOut
 from .version_ref import VersionRef
 
 __all__ = (
     "AccessEntry",
+    "Applies",
     "ArtifactKind",
     "ArtifactOut",
+    "AttestationView",
     "AuditDetail",
     "AuditOut",
     "AuditPage",
+    "Clause",
+    "ClauseMapping",
     "ErrorBody",
     "FindingOut",
     "Health",
@@ -90,10 +107,15 @@ __all__ = (
     "PolicyRef",
     "Readiness",
     "ReadinessChecks",
+    "Regime",
+    "RegimeMapping",
+    "RegimeStatus",
+    "ReportAttestations",
     "ReportDetail",
     "ReportManifest",
     "ReportManifestAnswerExample",
     "ReportManifestAnswerExampleOutcome",
+    "ReportManifestClauseEvidence",
     "ReportManifestDataSummary",
     "ReportManifestDataSummaryBenchmarks",
     "ReportManifestDataSummaryExcluded",
@@ -102,6 +124,8 @@ __all__ = (
     "ReportManifestDataSummaryUnknownGroups",
     "ReportManifestFindingEntry",
     "ReportManifestIdentity",
+    "ReportManifestMappedClause",
+    "ReportManifestMappedRegime",
     "ReportManifestMethod",
     "ReportManifestMethodDefinitions",
     "ReportManifestMethodMinDetectableGaps",
@@ -121,7 +145,9 @@ __all__ = (
     "ReportManifestTrendPointVerdicts",
     "ReportOut",
     "ReportPage",
+    "RuleEvidence",
     "RuleOut",
+    "Source",
     "VersionOut",
     "VersionRef",
 )

@@ -12,6 +12,7 @@ from typing import cast
 
 if TYPE_CHECKING:
   from ..models.artifact_out import ArtifactOut
+  from ..models.attestation_view import AttestationView
   from ..models.finding_out import FindingOut
   from ..models.model_ref import ModelRef
   from ..models.policy_ref import PolicyRef
@@ -43,6 +44,8 @@ class ReportDetail:
             findings (list[FindingOut]):
             ledger_seq (int | None):
             ledger_entry_hash (None | str):
+            signed_off (bool):
+            attestations (list[AttestationView]):
      """
 
     id: str
@@ -59,6 +62,8 @@ class ReportDetail:
     findings: list[FindingOut]
     ledger_seq: int | None
     ledger_entry_hash: None | str
+    signed_off: bool
+    attestations: list[AttestationView]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -67,6 +72,7 @@ class ReportDetail:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.artifact_out import ArtifactOut # noqa: PLC0415
+        from ..models.attestation_view import AttestationView # noqa: PLC0415
         from ..models.finding_out import FindingOut # noqa: PLC0415
         from ..models.model_ref import ModelRef # noqa: PLC0415
         from ..models.policy_ref import PolicyRef # noqa: PLC0415
@@ -112,6 +118,15 @@ class ReportDetail:
         ledger_entry_hash: None | str
         ledger_entry_hash = self.ledger_entry_hash
 
+        signed_off = self.signed_off
+
+        attestations = []
+        for attestations_item_data in self.attestations:
+            attestations_item = attestations_item_data.to_dict()
+            attestations.append(attestations_item)
+
+
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -130,6 +145,8 @@ class ReportDetail:
             "findings": findings,
             "ledger_seq": ledger_seq,
             "ledger_entry_hash": ledger_entry_hash,
+            "signed_off": signed_off,
+            "attestations": attestations,
         })
 
         return field_dict
@@ -139,6 +156,7 @@ class ReportDetail:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.artifact_out import ArtifactOut # noqa: PLC0415
+        from ..models.attestation_view import AttestationView # noqa: PLC0415
         from ..models.finding_out import FindingOut # noqa: PLC0415
         from ..models.model_ref import ModelRef # noqa: PLC0415
         from ..models.policy_ref import PolicyRef # noqa: PLC0415
@@ -215,6 +233,18 @@ class ReportDetail:
         ledger_entry_hash = _parse_ledger_entry_hash(d.pop("ledger_entry_hash"))
 
 
+        signed_off = d.pop("signed_off")
+
+        attestations = []
+        _attestations = d.pop("attestations")
+        for attestations_item_data in (_attestations):
+            attestations_item = AttestationView.from_dict(attestations_item_data)
+
+
+
+            attestations.append(attestations_item)
+
+
         report_detail = cls(
             id=id,
             model=model,
@@ -230,6 +260,8 @@ class ReportDetail:
             findings=findings,
             ledger_seq=ledger_seq,
             ledger_entry_hash=ledger_entry_hash,
+            signed_off=signed_off,
+            attestations=attestations,
         )
 
 

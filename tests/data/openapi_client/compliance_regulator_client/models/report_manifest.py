@@ -17,6 +17,7 @@ if TYPE_CHECKING:
   from ..models.report_manifest_data_summary import ReportManifestDataSummary
   from ..models.report_manifest_finding_entry import ReportManifestFindingEntry
   from ..models.report_manifest_identity import ReportManifestIdentity
+  from ..models.report_manifest_mapped_regime import ReportManifestMappedRegime
   from ..models.report_manifest_method import ReportManifestMethod
   from ..models.report_manifest_metric_entry import ReportManifestMetricEntry
   from ..models.report_manifest_report_ref import ReportManifestReportRef
@@ -49,6 +50,8 @@ class ReportManifest:
             trend (list[ReportManifestTrendPoint] | Unset):
             examples (list[ReportManifestAnswerExample] | None | Unset): a few answers per persona and outcome that were not
                 correct (absent from manifests made before it existed)
+            regulatory_mapping (list[ReportManifestMappedRegime] | None | Unset): the findings mapped onto the clauses of
+                the regimes the policy names, as of the issue date (absent from manifests made before it existed)
      """
 
     identity: ReportManifestIdentity
@@ -62,6 +65,7 @@ class ReportManifest:
     report: None | ReportManifestReportRef | Unset = UNSET
     trend: list[ReportManifestTrendPoint] | Unset = UNSET
     examples: list[ReportManifestAnswerExample] | None | Unset = UNSET
+    regulatory_mapping: list[ReportManifestMappedRegime] | None | Unset = UNSET
 
 
 
@@ -72,6 +76,7 @@ class ReportManifest:
         from ..models.report_manifest_data_summary import ReportManifestDataSummary # noqa: PLC0415
         from ..models.report_manifest_finding_entry import ReportManifestFindingEntry # noqa: PLC0415
         from ..models.report_manifest_identity import ReportManifestIdentity # noqa: PLC0415
+        from ..models.report_manifest_mapped_regime import ReportManifestMappedRegime # noqa: PLC0415
         from ..models.report_manifest_method import ReportManifestMethod # noqa: PLC0415
         from ..models.report_manifest_metric_entry import ReportManifestMetricEntry # noqa: PLC0415
         from ..models.report_manifest_report_ref import ReportManifestReportRef # noqa: PLC0415
@@ -134,6 +139,19 @@ class ReportManifest:
         else:
             examples = self.examples
 
+        regulatory_mapping: list[dict[str, Any]] | None | Unset
+        if isinstance(self.regulatory_mapping, Unset):
+            regulatory_mapping = UNSET
+        elif isinstance(self.regulatory_mapping, list):
+            regulatory_mapping = []
+            for regulatory_mapping_type_0_item_data in self.regulatory_mapping:
+                regulatory_mapping_type_0_item = regulatory_mapping_type_0_item_data.to_dict()
+                regulatory_mapping.append(regulatory_mapping_type_0_item)
+
+
+        else:
+            regulatory_mapping = self.regulatory_mapping
+
 
         field_dict: dict[str, Any] = {}
 
@@ -154,6 +172,8 @@ class ReportManifest:
             field_dict["trend"] = trend
         if examples is not UNSET:
             field_dict["examples"] = examples
+        if regulatory_mapping is not UNSET:
+            field_dict["regulatory_mapping"] = regulatory_mapping
 
         return field_dict
 
@@ -165,6 +185,7 @@ class ReportManifest:
         from ..models.report_manifest_data_summary import ReportManifestDataSummary # noqa: PLC0415
         from ..models.report_manifest_finding_entry import ReportManifestFindingEntry # noqa: PLC0415
         from ..models.report_manifest_identity import ReportManifestIdentity # noqa: PLC0415
+        from ..models.report_manifest_mapped_regime import ReportManifestMappedRegime # noqa: PLC0415
         from ..models.report_manifest_method import ReportManifestMethod # noqa: PLC0415
         from ..models.report_manifest_metric_entry import ReportManifestMetricEntry # noqa: PLC0415
         from ..models.report_manifest_report_ref import ReportManifestReportRef # noqa: PLC0415
@@ -278,6 +299,31 @@ class ReportManifest:
         examples = _parse_examples(d.pop("examples", UNSET))
 
 
+        def _parse_regulatory_mapping(data: object) -> list[ReportManifestMappedRegime] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                regulatory_mapping_type_0 = []
+                _regulatory_mapping_type_0 = data
+                for regulatory_mapping_type_0_item_data in (_regulatory_mapping_type_0):
+                    regulatory_mapping_type_0_item = ReportManifestMappedRegime.from_dict(regulatory_mapping_type_0_item_data)
+
+
+
+                    regulatory_mapping_type_0.append(regulatory_mapping_type_0_item)
+
+                return regulatory_mapping_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[ReportManifestMappedRegime] | None | Unset, data)
+
+        regulatory_mapping = _parse_regulatory_mapping(d.pop("regulatory_mapping", UNSET))
+
+
         report_manifest = cls(
             identity=identity,
             summary=summary,
@@ -290,6 +336,7 @@ class ReportManifest:
             report=report,
             trend=trend,
             examples=examples,
+            regulatory_mapping=regulatory_mapping,
         )
 
         return report_manifest
