@@ -10,6 +10,7 @@ is ``<persona id>/<variant>`` (``p-female-70/system``); its attributes are the p
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -147,13 +148,19 @@ def _by_option_text(reply: str, options: Sequence[str]) -> int | None:
     return contained[0] if len(contained) == 1 else None
 
 
+@functools.lru_cache(maxsize=4096)
+def _option_patterns(options: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """One pattern matching any option's text (longest first), and the normalized texts."""
+    texts = sorted({o.strip() for o in options if o.strip()}, key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, texts)), re.IGNORECASE) if texts else None
+    return pattern, tuple(_normalize(option) for option in options)
+
+
 def _named_letters(reply: str, options: Sequence[str]) -> set[int]:
     """The option indexes whose letter stands alone in ``reply``, once the options' own
     texts are taken out."""
-    stripped = reply
-    for option in sorted(options, key=len, reverse=True):
-        if option.strip():
-            stripped = re.sub(re.escape(option.strip()), " ", stripped, flags=re.IGNORECASE)
+    pattern, _ = _option_patterns(tuple(options))
+    stripped = reply if pattern is None else pattern.sub(" ", reply)
     named: set[int] = set()
     for match in _LONE_CAPITAL.finditer(stripped):
         if _ARTICLE.match(stripped, match.start(1)):
@@ -164,17 +171,22 @@ def _named_letters(reply: str, options: Sequence[str]) -> set[int]:
     return named
 
 
+_LETTER_AND_TEXT = re.compile(r"(?<![A-Za-z0-9'’])\(?([A-Z])\)?[.:)]?[ \t]+([^\n]+)")
+
+
 def _pairs_other_option(reply: str, index: int, options: Sequence[str]) -> bool:
     """Whether the letter of option ``index`` is followed by another option's text
     (``D. Frankfurt`` where D is Rome)."""
-    mark = re.compile(rf"(?<![A-Za-z0-9'’])\(?{LETTERS[index]}\)?[.:)]?\s+(.+)")
-    for match in mark.finditer(reply):
-        said = _normalize(match[1].splitlines()[0] if match[1] else "")
-        for other, option in enumerate(options):
-            if other != index and _normalize(option) and said.startswith(_normalize(option)):
-                own = _normalize(options[index])
-                if not (own and said.startswith(own)):  # "Paris" vs "Paris, Texas"
-                    return True
+    _, texts = _option_patterns(tuple(options))
+    own = texts[index]
+    for match in _LETTER_AND_TEXT.finditer(reply):
+        if match[1] != LETTERS[index]:
+            continue
+        said = _normalize(match[2])
+        if own and said.startswith(own):  # its own text ("Paris" before "Paris, Texas")
+            continue
+        if any(i != index and t and said.startswith(t) for i, t in enumerate(texts)):
+            return True
     return False
 
 
