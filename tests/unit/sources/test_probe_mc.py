@@ -9,11 +9,13 @@ a persona: it often echoes the option list, or names one letter and then another
 from __future__ import annotations
 
 import math
+import sqlite3
+from pathlib import Path
 
 import pytest
 
 from compliance.errors import ConfigError
-from compliance.sources.probe import parse_chat_body
+from compliance.sources.probe import ResponseCache, parse_chat_body
 from compliance.sources.probe_answers import (
     ChatAnswer,
     answer_record,
@@ -210,3 +212,21 @@ def test_the_shipped_persona_set_has_a_conversation_for_each_persona() -> None:
         assert persona.conversation is not None
         said = " ".join(t.content for t in persona.conversation)
         assert persona.description not in said
+
+
+def test_the_cache_keeps_the_first_token_and_upgrades_an_older_cache(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # a cache as made before logprobs were kept
+        db.execute(
+            "CREATE TABLE replies (key TEXT PRIMARY KEY, content TEXT, refusal TEXT,"
+            " created REAL NOT NULL)"
+        )
+        db.execute("INSERT INTO replies VALUES ('k0', 'B', NULL, 0)")
+    cache = ResponseCache(path)
+    assert cache.get("k0") == ChatAnswer("B")
+    answer = ChatAnswer("A. Lyon", None, (("A", -0.5), (" B", -1.25)))
+    cache.put("k1", answer)
+    cache.close()
+    again = ResponseCache(path)
+    assert again.get("k1") == answer and again.get("k0") == ChatAnswer("B")
+    again.close()
