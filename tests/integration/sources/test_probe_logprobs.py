@@ -96,9 +96,17 @@ def test_the_manifest_records_how_multiple_choice_was_scored(
                 "--policy", "truth-invariance", "--json",
             )  # fmt: skip
             assert audit.code == 0, audit.err
-            audit_id = json.loads(audit.out)["id"]
+            audit_id, report_id = (json.loads(audit.out)[k] for k in ("id", "report_id"))
             shown = cli("audit", "show", audit_id, "--manifest")
             manifests[scoring] = json.loads(shown.out)
+            html = tmp_path / f"{scoring}.html"
+            exported = cli(
+                "reports", "export", str(report_id), "--format", "html", "--out", str(html)
+            )
+            assert exported.code == 0, exported.err
+            method = html.read_text(encoding="utf-8").split('id="sec-method"')[1]
+            assert "Multiple choice read (facts-mc-40)" in method
+            assert f'<td class="wrap">{scoring}: ' in method
     logprobs, text = manifests["logprobs"], manifests["text"]
     assert list(logprobs["method"]["mc_scoring"]) == ["facts-mc-40"]
     assert logprobs["method"]["mc_scoring"]["facts-mc-40"].startswith("logprobs:")
