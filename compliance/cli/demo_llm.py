@@ -15,6 +15,7 @@ import contextlib
 
 from compliance.bootstrap import App
 from compliance.cli.context import err_console
+from compliance.cli.progress import record_progress
 from compliance.errors import AlreadyExists
 from compliance.services.registry import register_model_version
 from compliance.services.sources import add_source, pull_sources, update_source
@@ -80,9 +81,14 @@ def probe_local_llm(cli_app: App) -> None:
                 )
             except AlreadyExists:
                 update_source(cli_app.uow_factory, name, config=config)
-            (outcome,) = pull_sources(
-                cli_app.uow_factory, cli_app.clock, cache_dir=home / "probe-cache", source=name
-            )
+            with record_progress() as progress:
+                (outcome,) = pull_sources(
+                    cli_app.uow_factory,
+                    cli_app.clock,
+                    cache_dir=home / "probe-cache",
+                    source=name,
+                    on_progress=progress,
+                )
             if outcome.error is not None:
                 raise RuntimeError(f"the probe of the local model failed: {outcome.error}")
             err_console.print(
