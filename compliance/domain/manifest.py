@@ -220,9 +220,9 @@ class Method(_Frozen):
     )
     mc_scoring: dict[str, str] | None = Field(
         default=None,
-        description="benchmark of a live probe -> how its multiple-choice replies were "
-        "read: text (the letter the reply names) or logprobs (the most probable letter as "
-        "the first token)",
+        description="benchmark of a live probe -> how its replies were read: text (a "
+        "multiple-choice reply by the letter it names) or logprobs (by the most probable "
+        "letter as the first token)",
     )
 
 

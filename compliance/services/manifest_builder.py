@@ -314,10 +314,12 @@ def _method(spec: PolicySpec, context: AuditContext, results: Sequence[MetricRes
 
 _PROBE_FORMATS = {fmt: scoring for scoring, fmt in RUN_FORMATS.items()}
 _MC_SCORING = {
-    "text": "text: the option letter the reply names (an echoed option list, several "
-    "letters or a letter paired with another option's text: unparsed)",
-    "logprobs": "logprobs: the most probable option letter among the first token's "
-    "alternatives (no letter among them: unparsed)",
+    "text": "text: every reply read from its text (multiple choice: the option letter it "
+    "names; an echoed option list, several letters or a letter paired with another "
+    "option's text: unparsed)",
+    "logprobs": "logprobs: multiple choice read as the most probable option letter among "
+    "the first token's alternatives (no letter among them: unparsed); short answers from "
+    "their text",
 }
 
 
