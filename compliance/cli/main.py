@@ -16,6 +16,7 @@ from compliance.cli import (
     audits,
     demo,
     ingest,
+    llm,
     models,
     officers,
     policies,
@@ -69,6 +70,7 @@ app.add_typer(admin.schemas_app, name="schemas")
 app.command("init")(admin.init)
 app.command("demo")(demo.demo)
 app.command("ingest")(ingest.ingest)
+app.add_typer(llm.app, name="llm")
 
 
 #: what :func:`run` turns into an ``error:`` line and an exit code

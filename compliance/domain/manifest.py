@@ -221,6 +221,12 @@ class Method(_Frozen):
         description="the version of the refusal patterns the importers apply (a source may "
         "add patterns of its own: its configuration says so)",
     )
+    mc_scoring: dict[str, str] | None = Field(
+        default=None,
+        description="benchmark of a live probe -> how its replies were read: text (a "
+        "multiple-choice reply by the letter it names) or logprobs (by the most probable "
+        "letter as the first token)",
+    )
 
 
 class AnswerExample(_Frozen):
@@ -293,7 +299,7 @@ class ReportManifest(_Frozen):
 #: back gives its own bytes again
 _LATER_FIELDS = ("examples", "regulatory_mapping")
 _LATER_FINDING_FIELDS = ("detectable", "items_needed")
-_LATER_METHOD_FIELDS = ("refusal_classifier",)
+_LATER_METHOD_FIELDS = ("refusal_classifier", "mc_scoring")
 
 
 def _drop_absent(data: dict[str, Any], names: tuple[str, ...]) -> None:

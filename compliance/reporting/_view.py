@@ -305,6 +305,7 @@ def _method(manifest: ReportManifest) -> View:
         "gaps": [{"what": what, "gap": fmt(gap)} for what, gap in gaps],
         "decision_mode": manifest.identity.policy.decision_mode,
         "min_sample": manifest.identity.policy.min_sample_per_group,
+        "mc_scoring": sorted((method.mc_scoring or {}).items()),
     }
 
 

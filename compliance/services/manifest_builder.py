@@ -36,6 +36,7 @@ from compliance.domain.metric_catalog import CATALOG
 from compliance.domain.policy import PolicySpec
 from compliance.metrics import RecordColumns
 from compliance.metrics.results import MetricResult
+from compliance.sources.probe_answers import RUN_FORMATS
 from compliance.sources.refusals import REFUSAL_CLASSIFIER
 from compliance.storage.tables import EvaluationRun, ModelVersion, Policy
 from compliance.storage.uow import UnitOfWork
@@ -307,4 +308,27 @@ def _method(spec: PolicySpec, context: AuditContext, results: Sequence[MetricRes
         definitions={m: CATALOG[m].definition for m in used},
         min_detectable_gaps=mdg,
         refusal_classifier=REFUSAL_CLASSIFIER,
+        mc_scoring=_mc_scoring(context.runs),
     )
+
+
+_PROBE_FORMATS = {fmt: scoring for scoring, fmt in RUN_FORMATS.items()}
+_MC_SCORING = {
+    "text": "text: every reply read from its text (multiple choice: the option letter it "
+    "names; an echoed option list, several letters or a letter paired with another "
+    "option's text: unparsed)",
+    "logprobs": "logprobs: multiple choice read as the most probable option letter among "
+    "the first token's alternatives (no letter among them: unparsed); short answers from "
+    "their text",
+}
+
+
+def _mc_scoring(runs: Sequence[RunRef]) -> dict[str, str] | None:
+    """Benchmark -> how the live probe read its multiple-choice replies; ``None`` without
+    probe runs (and left out of the manifest then)."""
+    scoring = {
+        r.benchmark: _MC_SCORING[_PROBE_FORMATS[r.format]]
+        for r in runs
+        if r.format in _PROBE_FORMATS
+    }
+    return scoring or None

@@ -174,7 +174,8 @@ class LmEvalSourceConfig(_SourceBase):
     )
 
 
-ProbeVariant = Literal["system", "inline"]
+ProbeVariant = Literal["system", "inline", "implicit"]
+McScoring = Literal["text", "logprobs"]
 ScoreValue = str | int | float | bool
 
 
@@ -274,6 +275,17 @@ class ProbeSourceConfig(_SourceBase):
     max_retry_after: Seconds = 300.0
     temperature: float = Field(default=0.0, ge=0, le=2)
     max_tokens: int = Field(default=16, ge=1, le=32768)
+    seed: int | None = Field(
+        default=None, ge=0, description="sampling seed sent with each request (when set)"
+    )
+    mc_scoring: McScoring = Field(
+        default="text",
+        description="multiple choice read from the reply's text, or from the first token's "
+        "letter probabilities (asks the endpoint for logprobs)",
+    )
+    top_logprobs: int = Field(
+        default=20, ge=1, le=20, description="alternatives asked per token with logprobs"
+    )
     system_template: str = Field(
         default="Here is what you know about the user: {persona}",
         description="system message of the system variant; {persona} is the description",

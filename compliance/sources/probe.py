@@ -135,6 +135,9 @@ class ResponseCache:
                 "CREATE TABLE IF NOT EXISTS replies ("
                 " key TEXT PRIMARY KEY, content TEXT, refusal TEXT, created REAL NOT NULL)"
             )
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(replies)")}
+            if "first_token" not in columns:  # a cache made before logprobs were kept
+                self._db.execute("ALTER TABLE replies ADD COLUMN first_token TEXT")
             self._db.commit()
         except (sqlite3.Error, OSError) as exc:
             raise ConfigError(
@@ -147,9 +150,12 @@ class ResponseCache:
         if key in self._unwritten:
             return self._unwritten[key]
         row = self._db.execute(
-            "SELECT content, refusal FROM replies WHERE key = ?", (key,)
+            "SELECT content, refusal, first_token FROM replies WHERE key = ?", (key,)
         ).fetchone()
-        return None if row is None else ChatAnswer(row[0], row[1])
+        if row is None:
+            return None
+        first = None if row[2] is None else tuple((t, float(p)) for t, p in json.loads(row[2]))
+        return ChatAnswer(row[0], row[1], first)
 
     def put(self, key: str, answer: ChatAnswer) -> None:
         self._unwritten[key] = answer
@@ -161,9 +167,18 @@ class ResponseCache:
         if self._unwritten:
             now = time.time()
             self._db.executemany(
-                "INSERT OR REPLACE INTO replies (key, content, refusal, created)"
-                " VALUES (?, ?, ?, ?)",
-                [(k, a.content, a.refusal, now) for k, a in self._unwritten.items()],
+                "INSERT OR REPLACE INTO replies (key, content, refusal, created, first_token)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        k,
+                        a.content,
+                        a.refusal,
+                        now,
+                        None if a.first_token is None else json.dumps(a.first_token),
+                    )
+                    for k, a in self._unwritten.items()
+                ],
             )
             self._unwritten.clear()
         self._db.commit()
@@ -236,7 +251,27 @@ def parse_chat_body(body: bytes) -> ChatAnswer:
         raise _Malformed("the message refusal is not text")
     if content is None and refusal is None:
         raise _Malformed("the message has neither content nor refusal")
-    return ChatAnswer(content, refusal)
+    return ChatAnswer(content, refusal, _first_token(choices[0].get("logprobs")))
+
+
+def _first_token(logprobs: object) -> tuple[tuple[str, float], ...] | None:
+    """The first token's alternatives of an OpenAI ``logprobs`` object (``content[0].
+    top_logprobs``, else the token itself); ``None`` when absent or not of that shape."""
+    if not isinstance(logprobs, dict):
+        return None
+    content = logprobs.get("content")
+    if not isinstance(content, list) or not content or not isinstance(content[0], dict):
+        return None
+    first = content[0]
+    top = first.get("top_logprobs") or [first]
+    pairs = [
+        (entry["token"], float(entry["logprob"]))
+        for entry in top
+        if isinstance(entry, dict)
+        and isinstance(entry.get("token"), str)
+        and isinstance(entry.get("logprob"), int | float)
+    ]
+    return tuple(pairs) or None
 
 
 @dataclass(frozen=True)
@@ -302,7 +337,19 @@ class _ChatClient:
             )
 
     def params(self) -> dict[str, Any]:
-        return {"temperature": self.config.temperature, "max_tokens": self.config.max_tokens}
+        """The sampling parameters of every request; ``seed`` and the logprobs fields only
+        when configured (so that the cache keys of earlier probes stay as they were)."""
+        config = self.config
+        params: dict[str, Any] = {
+            "temperature": config.temperature,
+            "max_tokens": config.max_tokens,
+        }
+        if config.seed is not None:
+            params["seed"] = config.seed
+        if config.mc_scoring == "logprobs":
+            params["logprobs"] = True
+            params["top_logprobs"] = config.top_logprobs
+        return params
 
     async def complete(self, body: bytes, label: str) -> ChatAnswer:
         config = self.config
@@ -418,7 +465,9 @@ async def aprobe(
                     answer = await chat.complete(body, label)
                 if cache is not None:
                     cache.put(key, answer)
-            return answer_record(prompt, answer, suite=suite, model=config.model)
+            return answer_record(
+                prompt, answer, suite=suite, model=config.model, mc_scoring=config.mc_scoring
+            )
 
         try:
             done = 0

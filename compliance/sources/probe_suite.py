@@ -17,7 +17,10 @@ persona and **variant** (:func:`build_prompts`):
 - ``system``: the description in a system message (``system_template``), the question as
   the user's message;
 - ``inline``: the description written before the question in the user's message
-  (``inline_template``).
+  (``inline_template``);
+- ``implicit``: no stated description; the persona's ``conversation`` (earlier user and
+  assistant turns in which the user reveals who they are) precedes the question, so that
+  an audit can compare explicit and implicit conditioning of the same persona.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -57,6 +60,7 @@ __all__ = [
     "ProbeItem",
     "ProbeSuite",
     "Prompt",
+    "Turn",
     "bbq_prediction_files",
     "build_bbq_suite",
     "build_prompts",
@@ -165,14 +169,43 @@ class ProbeSuite(_Model):
         return DEFAULT_INSTRUCTIONS if item.is_multiple_choice else SHORT_ANSWER_INSTRUCTIONS
 
 
+class Turn(_Model):
+    """One earlier message of a conversation: the user's or the assistant's."""
+
+    role: Literal["user", "assistant"]
+    content: Text
+
+
 class Persona(_Model):
-    """Who the model is told it is talking to; ``id`` must not contain ``/``."""
+    """Who the model is told it is talking to; ``id`` must not contain ``/``.
+
+    ``description`` states the persona (the ``system`` and ``inline`` variants);
+    ``conversation``, when given, conveys it implicitly (the ``implicit`` variant): earlier
+    turns, the user's first, alternating, the assistant's last, in which the user reveals
+    who they are without a stated profile (the implicit-preference setting of TriAlign)."""
 
     id: PersonaName
     description: Text
     attributes: dict[AttributeName, Annotated[str, StringConstraints(min_length=1)]] = Field(
         min_length=1
     )
+    conversation: list[Turn] | None = Field(default=None, min_length=2, max_length=40)
+
+    @field_validator("conversation")
+    @classmethod
+    def _alternating(cls, turns: list[Turn] | None) -> list[Turn] | None:
+        if turns is None:
+            return None
+        for position, turn in enumerate(turns):
+            expected = "user" if position % 2 == 0 else "assistant"
+            if turn.role != expected:
+                raise ValueError(
+                    f"turn {position + 1} is the {turn.role}'s: the turns alternate, "
+                    "the user's first"
+                )
+        if turns[-1].role != "assistant":
+            raise ValueError("the last turn must be the assistant's (the question follows it)")
+        return turns
 
 
 class PersonaSet(_Model):
@@ -293,8 +326,20 @@ def build_prompts(
                 elif variant == "inline":
                     text = inline_template.format(persona=persona.description, question=question)
                     messages = (("user", text),)
+                elif variant == "implicit":
+                    if persona.conversation is None:
+                        raise ConfigError(
+                            f"persona {persona.id!r} of the persona set {personas.name!r} has "
+                            "no conversation: the implicit variant needs one",
+                            hint="give each persona a conversation (docs/probe-suites.md), "
+                            "or drop the implicit variant",
+                        )
+                    turns = tuple((t.role, t.content) for t in persona.conversation)
+                    messages = (*turns, ("user", question))
                 else:
-                    raise ConfigError(f"unknown probe variant {variant!r}", hint="system or inline")
+                    raise ConfigError(
+                        f"unknown probe variant {variant!r}", hint="system, inline or implicit"
+                    )
                 prompts.append(Prompt(item, persona, variant, messages))
     return prompts
 

@@ -46,6 +46,7 @@ from compliance.sources.inspect_logs import find_inspect_logs, read_inspect_log
 from compliance.sources.lm_eval import find_samples_files, read_lm_eval_samples
 from compliance.sources.local import FileFormat, default_benchmark, open_record_file
 from compliance.sources.probe import configured_prompts, run_probe
+from compliance.sources.probe_answers import RUN_FORMATS
 from compliance.sources.probe_suite import load_personas, load_suite
 from compliance.sources.refusals import mark_refusals
 
@@ -241,7 +242,7 @@ def _probe_unit(
         label=f"{config.base_url} ({config.model})",
         records=records,
         benchmark=lambda first: first.benchmark or f"probe:{name}",
-        fmt="probe",
+        fmt=RUN_FORMATS[config.mc_scoring],
         origin=f"probe:{config.base_url}#{config.model}",
         prompts=prompts,
     )

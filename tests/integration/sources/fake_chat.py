@@ -13,7 +13,13 @@ faults on request: ``faults[key]`` lists what the first attempts of one prompt g
 (the answer after ``slow_seconds``), ``drop`` (the connection closed, no answer), ``huge``
 (a valid reply of more than 1 MiB).
 
-Everything is counted server-side: ``requests`` in all, ``per_key`` attempts, ``answered``.
+With ``echo_options``, a multiple-choice reply's text is the option list echoed (as small
+models often write); a request asking ``logprobs`` gets OpenAI-style ``logprobs`` whose first
+token puts 0.6 on the chosen letter (``" "`` + letter, as tokenizers spell it, 0.1) and
+0.3 on the others and on ``The``.
+
+Everything is counted server-side: ``requests`` in all, ``per_key`` attempts, ``answered``,
+``asked_logprobs`` (requests with ``logprobs: true``).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import asyncio
 import email.utils
 import hashlib
 import json
+import math
 import threading
 import time
 from collections import Counter
@@ -59,6 +66,8 @@ class FakeChat:
     in_flight: int = 0
     max_in_flight: int = 0
     gather: int = 0  # the first requests wait (10 s at most) until this many are in flight
+    echo_options: bool = False
+    asked_logprobs: int = 0
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -128,13 +137,19 @@ class FakeChat:
         if fault == "slow":
             delay = self.slow_seconds
         skew = persona is not None and self.skewed(persona.attributes) and self.skew_item(item.id)
+        logprobs = None
         if item.options is None:  # a short answer: the answer, or a wrong one
             reply = "I do not know that one." if skew else f"It is {item.answer}."
         else:
             index = (item.answer_index + (1 if skew else 0)) % len(item.options)
             reply = _reply(item.id, index, item.options[index])
+            if self.echo_options:
+                reply = "\n".join(f"{'ABCDEFGHIJ'[i]}. {o}" for i, o in enumerate(item.options))
+            if request.get("logprobs"):
+                logprobs = _logprobs(index, len(item.options), int(request["top_logprobs"]))
         with self._lock:
             self.answered += 1
+            self.asked_logprobs += bool(request.get("logprobs"))
         payload = {
             "id": f"chatcmpl-{self.requests}",
             "object": "chat.completion",
@@ -144,6 +159,7 @@ class FakeChat:
                     "index": 0,
                     "message": {"role": "assistant", "content": reply},
                     "finish_reason": "stop",
+                    **({} if logprobs is None else {"logprobs": logprobs}),
                 }
             ],
         }
@@ -158,6 +174,19 @@ class FakeChat:
             if found is not None:
                 return found
         raise KeyError(f"unknown question: {user[:80]!r}")
+
+
+def _logprobs(index: int, count: int, top: int) -> dict[str, Any]:
+    """OpenAI chat ``logprobs``: the first token's ``top`` alternatives (see the module)."""
+    letters = "ABCDEFGHIJ"
+    others = [letters[i] for i in range(count) if i != index] + ["The"]
+    alternatives = [(letters[index], 0.6), (" " + letters[index], 0.1)]
+    alternatives += [(token, 0.3 / len(others)) for token in others]
+    entries = [
+        {"token": t, "logprob": math.log(p), "bytes": list(t.encode())}
+        for t, p in alternatives[:top]
+    ]
+    return {"content": [{**entries[0], "top_logprobs": entries}]}
 
 
 def _reply(item_id: str, index: int, text: str) -> str:

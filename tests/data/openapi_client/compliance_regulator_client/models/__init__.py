@@ -52,6 +52,7 @@ from .report_manifest_mapped_clause import ReportManifestMappedClause
 from .report_manifest_mapped_regime import ReportManifestMappedRegime
 from .report_manifest_method import ReportManifestMethod
 from .report_manifest_method_definitions import ReportManifestMethodDefinitions
+from .report_manifest_method_mc_scoring_type_0 import ReportManifestMethodMcScoringType0
 from .report_manifest_method_min_detectable_gaps import ReportManifestMethodMinDetectableGaps
 from .report_manifest_metric_entry import ReportManifestMetricEntry
 from .report_manifest_metric_entry_detail import ReportManifestMetricEntryDetail
@@ -128,6 +129,7 @@ __all__ = (
     "ReportManifestMappedRegime",
     "ReportManifestMethod",
     "ReportManifestMethodDefinitions",
+    "ReportManifestMethodMcScoringType0",
     "ReportManifestMethodMinDetectableGaps",
     "ReportManifestMetricEntry",
     "ReportManifestMetricEntryDetail",

@@ -13,6 +13,7 @@ from typing import cast
 
 if TYPE_CHECKING:
   from ..models.report_manifest_method_definitions import ReportManifestMethodDefinitions
+  from ..models.report_manifest_method_mc_scoring_type_0 import ReportManifestMethodMcScoringType0
   from ..models.report_manifest_method_min_detectable_gaps import ReportManifestMethodMinDetectableGaps
 
 
@@ -37,6 +38,9 @@ class ReportManifestMethod:
             min_detectable_gaps (ReportManifestMethodMinDetectableGaps):
             refusal_classifier (None | str | Unset): the version of the refusal patterns the importers apply (a source may
                 add patterns of its own: its configuration says so)
+            mc_scoring (None | ReportManifestMethodMcScoringType0 | Unset): benchmark of a live probe -> how its replies
+                were read: text (a multiple-choice reply by the letter it names) or logprobs (by the most probable letter as the
+                first token)
      """
 
     confidence: str
@@ -48,6 +52,7 @@ class ReportManifestMethod:
     definitions: ReportManifestMethodDefinitions
     min_detectable_gaps: ReportManifestMethodMinDetectableGaps
     refusal_classifier: None | str | Unset = UNSET
+    mc_scoring: None | ReportManifestMethodMcScoringType0 | Unset = UNSET
 
 
 
@@ -55,6 +60,7 @@ class ReportManifestMethod:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.report_manifest_method_definitions import ReportManifestMethodDefinitions # noqa: PLC0415
+        from ..models.report_manifest_method_mc_scoring_type_0 import ReportManifestMethodMcScoringType0 # noqa: PLC0415
         from ..models.report_manifest_method_min_detectable_gaps import ReportManifestMethodMinDetectableGaps # noqa: PLC0415
         confidence = self.confidence
 
@@ -80,6 +86,14 @@ class ReportManifestMethod:
         else:
             refusal_classifier = self.refusal_classifier
 
+        mc_scoring: dict[str, Any] | None | Unset
+        if isinstance(self.mc_scoring, Unset):
+            mc_scoring = UNSET
+        elif isinstance(self.mc_scoring, ReportManifestMethodMcScoringType0):
+            mc_scoring = self.mc_scoring.to_dict()
+        else:
+            mc_scoring = self.mc_scoring
+
 
         field_dict: dict[str, Any] = {}
 
@@ -95,6 +109,8 @@ class ReportManifestMethod:
         })
         if refusal_classifier is not UNSET:
             field_dict["refusal_classifier"] = refusal_classifier
+        if mc_scoring is not UNSET:
+            field_dict["mc_scoring"] = mc_scoring
 
         return field_dict
 
@@ -103,6 +119,7 @@ class ReportManifestMethod:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.report_manifest_method_definitions import ReportManifestMethodDefinitions # noqa: PLC0415
+        from ..models.report_manifest_method_mc_scoring_type_0 import ReportManifestMethodMcScoringType0 # noqa: PLC0415
         from ..models.report_manifest_method_min_detectable_gaps import ReportManifestMethodMinDetectableGaps # noqa: PLC0415
         d = dict(src_dict)
         confidence = d.pop("confidence")
@@ -138,6 +155,26 @@ class ReportManifestMethod:
         refusal_classifier = _parse_refusal_classifier(d.pop("refusal_classifier", UNSET))
 
 
+        def _parse_mc_scoring(data: object) -> None | ReportManifestMethodMcScoringType0 | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                mc_scoring_type_0 = ReportManifestMethodMcScoringType0.from_dict(data)
+
+
+
+                return mc_scoring_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ReportManifestMethodMcScoringType0 | Unset, data)
+
+        mc_scoring = _parse_mc_scoring(d.pop("mc_scoring", UNSET))
+
+
         report_manifest_method = cls(
             confidence=confidence,
             bootstrap_resamples=bootstrap_resamples,
@@ -148,6 +185,7 @@ class ReportManifestMethod:
             definitions=definitions,
             min_detectable_gaps=min_detectable_gaps,
             refusal_classifier=refusal_classifier,
+            mc_scoring=mc_scoring,
         )
 
         return report_manifest_method
