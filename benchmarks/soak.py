@@ -59,7 +59,7 @@ from api import database, free_port, seed
 from nightly import serve
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-FINAL = ("succeeded", "failed", "missed")
+FINAL = ("succeeded", "failed", "timed_out", "missed", "error")  # schedule_runs.status
 LIST, REPORT, PDF = "report list", "report read", "PDF download"
 
 
@@ -465,7 +465,8 @@ def verdict(
         "memory": memory,
         "night": night,
         "crashed": crashed,
-        "scheduler_errors": scheduler_log.count("level=error"),
+        "scheduler_errors": scheduler_log.count("level=error")
+        + scheduler_log.count("level=critical"),
         "checks": checks,
         "passed": all(checks.values()),
     }
