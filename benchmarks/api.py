@@ -70,8 +70,12 @@ class Result:
         return self.requests / self.seconds
 
 
-def seed(home: Path, reports: int, database_url: str | None = None) -> str:
-    """A database with ``reports`` reports; returns a regulator token's secret."""
+def seed(
+    home: Path, reports: int, database_url: str | None = None, policy_name: str = "truth-invariance"
+) -> str:
+    """A database with ``reports`` reports of two models under ``policy_name`` (version 1.0);
+    returns a regulator token's secret. The first report's uid is left in ``home/first-report``.
+    """
     from compliance.bootstrap import build_app
     from compliance.config import Settings
     from compliance.domain.ids import new_uid
@@ -94,7 +98,7 @@ def seed(home: Path, reports: int, database_url: str | None = None) -> str:
         session = uow.session
         policy = Policy(
             uid=new_uid("pol"),
-            name="truth-invariance",
+            name=policy_name,
             version="1.0",
             source_text="name: truth-invariance",
             sha256="0" * 64,
@@ -152,14 +156,15 @@ def seed(home: Path, reports: int, database_url: str | None = None) -> str:
 
 
 @contextlib.contextmanager
-def database(server: str | None) -> Iterator[str | None]:
-    """None (SQLite in the home directory), or a new database on ``server``, dropped after."""
+def database(server: str | None, name: str | None = None) -> Iterator[str | None]:
+    """None (SQLite in the home directory), or a new database ``name`` (default
+    ``api_bench_<pid>``) on ``server``, dropped after (connections closed by force)."""
     if server is None:
         yield None
         return
     from sqlalchemy import create_engine, make_url, text
 
-    name = f"api_bench_{os.getpid()}"
+    name = name or f"api_bench_{os.getpid()}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
