@@ -1,6 +1,8 @@
 """The NYC Local Law 144 appendix: a bias audit's tables in the form of 6 RCNY 5-301.
 
-Shown when the report's policy maps to ``nyc-ll144``. Read from the manifest's metrics
+Shown when the report's policy maps to ``nyc-ll144`` and the report was issued with the
+catalogue that introduced the appendix (:data:`FIRST_CATALOGUE`; earlier reports render
+as they did). Read from the manifest's metrics
 only (no recomputation): for every category dimension of the decision records, each
 attribute (e.g. ``gender``, ``race``) and each intersection (e.g. ``gender×race``, which
 the audit computes for every pair of attributes when the policy maps to LL144), one table
@@ -27,6 +29,8 @@ from compliance.reporting._format import dimension_order, fmt, fmt_interval
 __all__ = ["LL144_REGIME", "LL144Appendix", "LL144Row", "LL144Table", "ll144_appendix"]
 
 LL144_REGIME = "nyc-ll144"
+#: the nyc-ll144 catalogue version that introduced the appendix
+FIRST_CATALOGUE = "2026.12.2"
 _UNKNOWN = "(unknown)"
 _NOT_CATEGORIES = {"persona", "bbq.category"}
 
@@ -60,7 +64,7 @@ class LL144Appendix:
 def ll144_appendix(manifest: ReportManifest) -> LL144Appendix | None:
     """The appendix (see the module docstring), or None when the policy does not map to
     NYC LL144."""
-    if LL144_REGIME not in manifest.identity.policy.regimes:
+    if LL144_REGIME not in manifest.identity.policy.regimes or not _issued_with_appendix(manifest):
         return None
     ratios: dict[str, dict[str, MetricEntry]] = {}
     rates: dict[tuple[str, str | None], MetricEntry] = {}
@@ -110,6 +114,23 @@ def _table(
         first = next(iter(groups.values())).detail.get("n_unknown", "0")
         n_unknown = int(first) if first.isdigit() else 0
     return LL144Table(dimension, "×" in dimension, rows, str(n_unknown), highest)
+
+
+def _issued_with_appendix(manifest: ReportManifest) -> bool:
+    """Whether the report was issued with the catalogue that introduced the appendix
+    (``nyc-ll144`` :data:`FIRST_CATALOGUE` or later, as its mapping records): a report
+    issued before renders as it did (its HTML and PDF are renderings of its manifest)."""
+    for mapped in manifest.regulatory_mapping or ():
+        if mapped.regime == LL144_REGIME:
+            return _version(mapped.catalogue_version) >= _version(FIRST_CATALOGUE)
+    return False
+
+
+def _version(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split("."))
+    except ValueError:
+        return ()
 
 
 def _str(value: object) -> str | None:

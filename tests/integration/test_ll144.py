@@ -122,3 +122,16 @@ def test_the_appendix_is_in_the_report_only_when_the_policy_maps_to_ll144(
     )
     assert ll144_appendix(other) is None
     assert "Local Law 144 bias audit" not in render_html(other)
+    # a report issued before the appendix existed (its mapping records the catalogue it was
+    # mapped with) renders as it did
+    assert manifest.regulatory_mapping is not None
+    earlier = manifest.model_copy(
+        update={
+            "regulatory_mapping": [
+                m.model_copy(update={"catalogue_version": "2026.12.1"})
+                for m in manifest.regulatory_mapping
+            ]
+        }
+    )
+    assert ll144_appendix(earlier) is None
+    assert "Local Law 144 bias audit" not in render_html(earlier)
