@@ -15,6 +15,7 @@ from compliance.cli.usage import command_group
 from compliance.errors import ComplianceError, InputError
 from compliance.reporting.verify import main_verify
 from compliance.services.attestations import report_attestations, sign_report
+from compliance.services.certificates import write_certificate
 from compliance.services.publish import append_checkpoint, rotate_key
 from compliance.services.regimes import report_mapping
 from compliance.services.report_views import (
@@ -26,7 +27,8 @@ from compliance.services.report_views import (
 from compliance.services.rerender import Rerendering, rerender_report
 
 app = command_group(
-    "Issued audit reports: list, show, diff, export, verify, rerender, sign, attestations."
+    "Issued audit reports: list, show, diff, export, verify, rerender, sign, attestations,"
+    " certificate."
 )
 ledger_app = command_group("The signed, append-only report ledger.")
 
@@ -273,6 +275,20 @@ def attestations(
             "✓" if a.verified else "✗ " + "; ".join(a.problems), text,
         )  # fmt: skip
     out_console.print(table)
+
+
+@app.command("certificate")
+def certificate(
+    report_id: Annotated[str, typer.Argument(metavar="REPORT", help="rep_...")],
+    attestation: Annotated[
+        str, typer.Option(help="the attestation's id (see: compliance reports attestations)")
+    ],
+    out: Annotated[Path, typer.Option(help="file or directory to write")] = Path("."),
+) -> None:
+    """Write one attestation as its own one-page PDF certificate (the report's stored PDF
+    never changes): report, entry hash, officer, statement, time, verification."""
+    target = write_certificate(get_app().uow_factory, report_id, attestation, out)
+    out_console.print(f"wrote {target}", markup=False)
 
 
 @app.command("mapping")

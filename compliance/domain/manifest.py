@@ -194,6 +194,11 @@ class FindingEntry(_Frozen):
     items_needed: str | None = Field(
         default=None, description="an inconclusive rule: about how many items would decide it"
     )
+    clauses: list[str] | None = Field(
+        default=None,
+        description="the catalogue clauses ('regime:clause') the rule declares it gives "
+        "evidence for (absent when the rule declares none, and before it existed)",
+    )
 
 
 class TrendPoint(_Frozen):
@@ -298,7 +303,7 @@ class ReportManifest(_Frozen):
 #: method): left out of the canonical JSON when absent, so that an earlier manifest read
 #: back gives its own bytes again
 _LATER_FIELDS = ("examples", "regulatory_mapping")
-_LATER_FINDING_FIELDS = ("detectable", "items_needed")
+_LATER_FINDING_FIELDS = ("detectable", "items_needed", "clauses")
 _LATER_METHOD_FIELDS = ("refusal_classifier", "mc_scoring")
 
 

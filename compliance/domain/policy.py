@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -23,6 +24,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -45,6 +47,7 @@ Comparison = Literal["<=", ">=", "<", ">"]
 Severity = Literal["critical", "major", "minor"]
 DecisionMode = Literal["point", "confidence"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")]
+_CLAUSE_REF = r"^[a-z0-9-]+:[a-z0-9-]+$"
 _DIMENSION = re.compile(
     r"^(persona|bbq\.category|[A-Za-z_][A-Za-z0-9_.-]*([×*][A-Za-z_][A-Za-z0-9_.-]*)*)$"
 )
@@ -69,6 +72,12 @@ class RuleSpec(BaseModel):
         default=None, description="point or confidence; default: the policy's decision_mode"
     )
     text: str | None = Field(default=None, description="shown in the report beside the finding")
+    clauses: list[Annotated[str, StringConstraints(pattern=_CLAUSE_REF)]] | None = Field(
+        default=None,
+        description="the clauses of the regulatory catalogue this rule gives evidence for, "
+        "'regime:clause' (e.g. eu-ai-act:art-15), each of a regime the policy names; "
+        "without it, the catalogue's metric patterns decide",
+    )
 
     @field_validator("dimension")
     @classmethod
@@ -109,7 +118,9 @@ class PolicySpec(BaseModel):
     version: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")]
     description: str = ""
     regimes: list[Annotated[str, StringConstraints(min_length=1, max_length=50)]] = Field(
-        default_factory=list, description="free labels such as eu-ai-act, nyc-ll144, nist-ai-rmf"
+        default_factory=list,
+        description="ids of the regulatory catalogue (compliance regimes list), such as "
+        "eu-ai-act, nyc-ll144, nist-ai-rmf",
     )
     decision_mode: DecisionMode = "confidence"
     min_sample_per_group: int = Field(default=30, ge=1, le=1_000_000)
@@ -123,6 +134,33 @@ class PolicySpec(BaseModel):
             if rule.id in seen:
                 raise _Located(["rules", index, "id"], "repeats an earlier rule id", rule.id)
             seen.add(rule.id)
+        return self
+
+    @model_validator(mode="after")
+    def _known_regimes_and_clauses(self, info: ValidationInfo) -> PolicySpec:
+        """Against the catalogue passed as validation context ``{"regimes": {id: clause
+        ids}}`` (a new policy); without it (a stored policy read back) nothing is checked."""
+        known = (info.context or {}).get("regimes")
+        if known is None:
+            return self
+        listed = ", ".join(sorted(known))
+        for index, regime in enumerate(self.regimes):
+            if regime not in known:
+                raise _Located(
+                    ["regimes", index], f"unknown regime id '{regime}' (known: {listed})", regime
+                )
+        for r_index, rule in enumerate(self.rules):
+            for c_index, ref in enumerate(rule.clauses or []):
+                regime, clause = ref.split(":", 1)
+                where: list[str | int] = ["rules", r_index, "clauses", c_index]
+                if regime not in self.regimes:
+                    mine = ", ".join(self.regimes) or "none"
+                    raise _Located(
+                        where, f"names regime '{regime}', not one of the policy's ({mine})", ref
+                    )
+                if clause not in known[regime]:
+                    clauses = ", ".join(f"{regime}:{c}" for c in known[regime])
+                    raise _Located(where, f"unknown clause of {regime} (known: {clauses})", ref)
         return self
 
     def mode_of(self, rule: RuleSpec) -> DecisionMode:
@@ -150,8 +188,14 @@ def policy_json_schema() -> dict[str, Any]:
     return schema
 
 
-def parse_policy_yaml(text: str, *, file: str) -> PolicySpec:
-    """Validate a policy's YAML; any problem is an :class:`InputError` at its line."""
+def parse_policy_yaml(
+    text: str, *, file: str, regimes: Mapping[str, Sequence[str]] | None = None
+) -> PolicySpec:
+    """Validate a policy's YAML; any problem is an :class:`InputError` at its line.
+
+    ``regimes`` (the catalogue: regime id → its clause ids) checks ``regimes`` and each
+    rule's ``clauses`` against it: a new policy is checked, a stored one is read as it was
+    accepted."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -168,7 +212,7 @@ def parse_policy_yaml(text: str, *, file: str) -> PolicySpec:
             "a policy is a YAML mapping", file=file, line=1, hint="see compliance/data/policies/"
         )
     try:
-        return PolicySpec.model_validate(data)
+        return PolicySpec.model_validate(data, context={"regimes": regimes})
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         loc = list(error["loc"])

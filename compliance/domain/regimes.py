@@ -4,7 +4,10 @@ One YAML file per regime in ``compliance/data/regimes/`` (shipped as data, versi
 its ``catalogue_version``): the regime's name, status (``in-force``, ``voluntary``,
 ``draft``, ``superseded``), its sources, the dates from which its obligations apply, and
 its clauses, each with the metric ids (shell patterns) whose findings are evidence for it
-and what the report does not cover (``gap``). Citations are only those verified against
+and what the report does not cover (``gap``). A policy's rule may declare the clauses it
+gives evidence for (``clauses: [eu-ai-act:art-15]``, checked against this catalogue when
+the policy is added): for a regime it declares clauses of, the declaration replaces the
+metric patterns. Citations are only those verified against
 the sources listed in the file.
 
 :func:`map_findings` turns a report's findings into the "Regulatory mapping": per clause,
@@ -139,12 +142,14 @@ def applicable_dates(regime: Regime, on: dt.date) -> tuple[list[str], list[str]]
 def map_findings(
     regimes: Mapping[str, Regime],
     names: Iterable[str],
-    findings: Sequence[tuple[str, str, str]],
+    findings: Sequence[tuple[str, str, str] | tuple[str, str, str, Sequence[str] | None]],
     on: dt.date,
 ) -> list[RegimeMapping]:
-    """The regulatory mapping of findings ``(rule id, metric id, verdict)`` for the regimes
-    ``names`` (a policy's ``regimes``): per clause, the rules whose metric matches one of
-    its evidence patterns; a name missing from the catalogue is reported, not dropped."""
+    """The regulatory mapping of findings ``(rule id, metric id, verdict[, declared
+    clauses])`` for the regimes ``names`` (a policy's ``regimes``): per clause, the rules
+    that declare it (``regime:clause``) or, for a rule that declares no clause of that
+    regime, whose metric matches one of its evidence patterns; a name missing from the
+    catalogue is reported, not dropped."""
     mappings = []
     for name in names:
         regime = regimes.get(name)
@@ -169,8 +174,8 @@ def map_findings(
                 title=clause.title,
                 rules=[
                     RuleEvidence(rule, metric, verdict)
-                    for rule, metric, verdict in findings
-                    if any(fnmatch.fnmatchcase(metric, p) for p in clause.evidence)
+                    for rule, metric, verdict, *declared in findings
+                    if _evidences(regime.id, clause, metric, declared[0] if declared else None)
                 ],
                 gap=clause.gap,
             )
@@ -195,6 +200,16 @@ def map_findings(
             )
         )
     return mappings
+
+
+def _evidences(regime: str, clause: Clause, metric: str, declared: Sequence[str] | None) -> bool:
+    """A rule that declares clauses of ``regime`` evidences exactly those of its clauses;
+    one that declares none of that regime's evidences the clauses whose metric patterns
+    its metric matches (the catalogue's fallback)."""
+    mine = [ref for ref in declared or () if ref.startswith(f"{regime}:")]
+    if mine:
+        return f"{regime}:{clause.id}" in mine
+    return any(fnmatch.fnmatchcase(metric, p) for p in clause.evidence)
 
 
 def to_manifest(mappings: Sequence[RegimeMapping]) -> list[MappedRegime]:

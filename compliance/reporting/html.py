@@ -17,7 +17,9 @@ Promises:
   7 Findings, 8 Trend, 9 Method, 10 Integrity, then, for a manifest that carries a
   regulatory mapping (reports issued from its introduction on), 11 Regulatory mapping and
   12 Sign-off (a page of empty boxes: attestations are separate ledger entries and never
-  change the document), then Appendix A (metric definitions).
+  change the document), then Appendix A (metric definitions) and, when the policy maps to
+  NYC Local Law 144, Appendix B, the bias audit in that rule's form
+  (:mod:`compliance.reporting.ll144`).
 
 Templates and CSS are the top-level ``reports/`` directory
 (:func:`compliance.paths.bundled_dir`).
@@ -37,6 +39,7 @@ from compliance.domain.manifest import ReportManifest, canonical_bytes
 from compliance.paths import bundled_dir
 from compliance.reporting._view import build_view, verdict_view
 from compliance.reporting.charts import report_charts
+from compliance.reporting.ll144 import ll144_appendix
 
 __all__ = ["SECTION_IDS", "IntegrityInfo", "render_html"]
 
@@ -88,6 +91,7 @@ def render_html(manifest: ReportManifest, *, integrity: IntegrityInfo | None = N
         "identity": identity,
         "report": report,
         "view": view,
+        "ll144": ll144_appendix(manifest),
         "charts": charts,
         "integrity": integrity,
         "manifest_sha256": hashlib.sha256(canonical).hexdigest(),

@@ -34,6 +34,7 @@ from compliance.domain.policy import PolicySpec
 from compliance.errors import ComplianceError, Conflict, InputError, NotFound
 from compliance.metrics import RecordColumns, compute_all, default_dimensions
 from compliance.metrics.results import MetricResult
+from compliance.reporting.ll144 import LL144_REGIME
 from compliance.services.manifest_builder import AuditContext, build_manifest
 from compliance.services.policies import load_policy, resolve_policy
 from compliance.services.publish import NextReport, ReportRenderer, issue_report, prepare_report
@@ -119,9 +120,14 @@ def compute_metrics(
     min_n: int,
     seed_material: bytes | None = None,
 ) -> list[MetricResult]:
-    """Every metric for ``persona``, every attribute and every dimension the policy names;
-    resamples seeded from ``seed_material`` (the audit's input hash)."""
+    """Every metric for ``persona``, every attribute and every dimension the policy names
+    (and, for a policy that maps to NYC Local Law 144, every intersection of two attributes:
+    its intersectional categories); resamples seeded from ``seed_material`` (the audit's
+    input hash)."""
     dimensions = list(default_dimensions(columns))
+    if spec is not None and LL144_REGIME in spec.regimes:
+        attributes = sorted(columns.attributes)
+        dimensions += [f"{a}×{b}" for i, a in enumerate(attributes) for b in attributes[i + 1 :]]
     for rule in spec.rules if spec else ():
         if rule.dimension not in dimensions and rule.dimension != "bbq.category":
             try:

@@ -176,7 +176,7 @@ def build_manifest(
         ),
         data=_data(columns, context, results),
         metrics=[_metric(r) for r in _sorted_results(results)],
-        findings=[_finding(f) for f in findings],
+        findings=[_finding(f, context.spec) for f in findings],
         method=_method(context.spec, context, results),
         examples=list(examples),
     )
@@ -258,7 +258,8 @@ def _metric(r: MetricResult) -> MetricEntry:
     )
 
 
-def _finding(f: JudgedFinding) -> FindingEntry:
+def _finding(f: JudgedFinding, spec: PolicySpec) -> FindingEntry:
+    declared = next((r.clauses for r in spec.rules if r.id == f.rule_id), None)
     return FindingEntry(
         rule_id=f.rule_id,
         metric=f.metric_id,
@@ -277,6 +278,7 @@ def _finding(f: JudgedFinding) -> FindingEntry:
         text=f.text,
         detectable=dec(f.detectable),
         items_needed=None if f.items_needed is None else str(f.items_needed),
+        clauses=list(declared) if declared else None,
     )
 
 

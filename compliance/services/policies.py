@@ -8,6 +8,7 @@ from pathlib import Path
 from compliance.clock import Clock, isoformat_z
 from compliance.domain.policy import PolicySpec, parse_policy_yaml, policy_sha256
 from compliance.errors import Conflict, InputError, NotFound
+from compliance.services.regimes import catalogue
 from compliance.storage.tables import Policy
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -39,14 +40,16 @@ class PolicyView:
 
 def add_policy(uow_factory: UnitOfWorkFactory, clock: Clock, path: Path) -> PolicyView:
     """Store the policy of ``path`` as a new version; the same content again is a no-op,
-    different content under an existing version is a :class:`Conflict`."""
+    different content under an existing version is a :class:`Conflict`. Its ``regimes``
+    and its rules' ``clauses`` must be in the shipped regulatory catalogue."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("no such file", file=str(path), hint="check the path") from None
     except (IsADirectoryError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the policy ({exc})", file=str(path)) from None
-    spec = parse_policy_yaml(text, file=str(path))
+    known = {r.id: [c.id for c in r.clauses] for r in catalogue().values()}
+    spec = parse_policy_yaml(text, file=str(path), regimes=known)
     sha = policy_sha256(text)
     with uow_factory(write=True) as uow:
         existing = uow.policies.get(spec.name, spec.version)

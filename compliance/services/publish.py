@@ -273,7 +273,7 @@ def _render_next(
                 map_findings(
                     catalogue(),
                     audit_manifest.identity.policy.regimes,
-                    [(f.rule_id, f.metric, f.verdict) for f in audit_manifest.findings],
+                    [(f.rule_id, f.metric, f.verdict, f.clauses) for f in audit_manifest.findings],
                     now.astimezone(dt.UTC).date(),
                 )
             ),

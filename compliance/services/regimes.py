@@ -58,7 +58,7 @@ def mapping_of(manifest: ReportManifest) -> list[RegimeMapping]:
     """The regulatory mapping of one report's manifest (see the module docstring)."""
     issued = manifest.report.issued_at if manifest.report else None
     on = dt.date.fromisoformat((issued or manifest.identity.audited_at)[:10])
-    findings = [(f.rule_id, f.metric, f.verdict) for f in manifest.findings]
+    findings = [(f.rule_id, f.metric, f.verdict, f.clauses) for f in manifest.findings]
     return map_findings(catalogue(), manifest.identity.policy.regimes, findings, on)
 
 

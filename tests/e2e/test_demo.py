@@ -28,9 +28,9 @@ def test_demo_audits_every_bundled_model(
     assert demo["verified"] is True
     assert len(demo["runs"]) == 2 and all(run["created"] for run in demo["runs"])
     verdicts = {(a["model"], a["version"], a["policy"]): a["verdict"] for a in demo["audits"]}
-    assert verdicts[("steady-assistant", "1.0", "truth-invariance@2.0")] == "pass"
+    assert verdicts[("steady-assistant", "1.0", "truth-invariance@2.1")] == "pass"
     assert verdicts[("steady-assistant", "1.0", "personalization@1.0")] == "pass"
-    assert verdicts[("pleaser-assistant", "1.0", "truth-invariance@2.0")] == "fail"
+    assert verdicts[("pleaser-assistant", "1.0", "truth-invariance@2.1")] == "fail"
     assert verdicts[("pleaser-assistant", "1.0", "personalization@1.0")] == "fail"
     assert not any(model == "unifiedqa-t5-11b" for model, _, _ in verdicts)  # no BBQ shipped
     for audit in demo["audits"]:

@@ -88,3 +88,65 @@ def test_shipped_policies_are_valid(path: Path) -> None:
     policy = parse_policy_yaml(path.read_text(), file=str(path))
     assert policy.name == path.stem
     assert all(rule.severity in {"critical", "major", "minor"} for rule in policy.rules)
+
+
+KNOWN = {"eu-ai-act": ["art-9", "art-15"], "nist-ai-rmf": ["measure-2-11"]}
+WITH_REGIMES = GOOD.replace('version: "1"\n', 'version: "1"\nregimes: [eu-ai-act, nist-ai-rmf]\n')
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("regimes: [eu-ai-act, nist-ai-rmf]", "regimes: [eu-ai-act, eu-ai-acts]"),
+            "p.yaml:3: field 'regimes.1' = 'eu-ai-acts': unknown regime id 'eu-ai-acts' "
+            "(known: eu-ai-act, nist-ai-rmf)",
+        ),
+        (
+            ("    mode: point\n", "    mode: point\n    clauses: [eu-ai-act:art-15, eu-ai-act:art-99]\n"),  # noqa: E501
+            "p.yaml:17: field 'rules.1.clauses.1' = 'eu-ai-act:art-99': unknown clause of "
+            "eu-ai-act (known: eu-ai-act:art-9, eu-ai-act:art-15)",
+        ),
+        (
+            ("    severity: major\n", "    severity: major\n    clauses: [nyc-ll144:rcny-5-301]\n"),
+            "p.yaml:10: field 'rules.0.clauses.0' = 'nyc-ll144:rcny-5-301': names regime "
+            "'nyc-ll144', not one of the policy's (eu-ai-act, nist-ai-rmf)",
+        ),
+        (
+            ("    severity: major\n", "    severity: major\n    clauses: [art-15]\n"),
+            "p.yaml:10: field 'rules.0.clauses.0' = 'art-15': String should match pattern",
+        ),
+    ],
+)  # fmt: skip
+def test_regimes_and_clauses_are_checked_against_the_catalogue(
+    change: tuple[str, str], expected: str
+) -> None:
+    text = WITH_REGIMES.replace(*change)
+    assert text != WITH_REGIMES
+    with pytest.raises(InputError) as info:
+        parse_policy_yaml(text, file="p.yaml", regimes=KNOWN)
+    assert str(info.value).startswith(expected), str(info.value)
+
+
+def test_declared_clauses_are_kept_and_a_stored_policy_reads_back_unchecked() -> None:
+    text = WITH_REGIMES.replace(
+        "    severity: major\n", "    severity: major\n    clauses: [eu-ai-act:art-15]\n"
+    )
+    policy = parse_policy_yaml(text, file="p.yaml", regimes=KNOWN)
+    assert policy.rules[0].clauses == ["eu-ai-act:art-15"] and policy.rules[1].clauses is None
+    # a policy stored before the catalogue (free labels) is read as it was accepted
+    old = GOOD.replace('version: "1"\n', 'version: "1"\nregimes: [my-own-label]\n')
+    assert parse_policy_yaml(old, file="stored").regimes == ["my-own-label"]
+
+
+@pytest.mark.parametrize(
+    "path", sorted(bundled_data("policies").glob("*.yaml")), ids=lambda p: p.stem
+)
+def test_shipped_policies_name_only_catalogue_regimes_and_clauses(path: Path) -> None:
+    from compliance.domain.regimes import load_catalogue
+
+    known = {
+        r.id: [c.id for c in r.clauses] for r in load_catalogue(bundled_data("regimes")).values()
+    }
+    policy = parse_policy_yaml(path.read_text(), file=str(path), regimes=known)
+    assert policy.regimes

@@ -72,3 +72,21 @@ def test_a_bad_catalogue_file_is_named_with_its_field(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="is not the file's name 'x'"):
         load_catalogue(tmp_path)
+
+
+def test_declared_clauses_replace_the_patterns_of_their_regime_only() -> None:
+    findings = [
+        ("accuracy-gap", "truth.accuracy.gap", "fail", ["eu-ai-act:art-10-2-f"]),
+        ("worst", "truth.accuracy.worst_group", "pass", None),
+    ]
+    [eu, nist] = map_findings(
+        CATALOGUE, ["eu-ai-act", "nist-ai-rmf"], findings, dt.date(2026, 12, 7)
+    )
+    by_citation = {c.citation: [r.rule_id for r in c.rules] for c in eu.clauses}
+    # declared: only Art. 10(2)(f), although its metric matches Art. 15's patterns too
+    assert by_citation["Art. 10(2)(f)"] == ["accuracy-gap", "worst"]
+    assert by_citation["Art. 15"] == ["worst"]
+    assert by_citation["Annex IV, point 2(g)"] == ["worst"]
+    # no clause of NIST declared: the catalogue's patterns decide
+    nist_by = {c.citation: [r.rule_id for r in c.rules] for c in nist.clauses}
+    assert nist_by["MEASURE 2.5"] == ["accuracy-gap", "worst"]

@@ -42,6 +42,8 @@ class ReportManifestFindingEntry:
             detectable (None | str | Unset): how far beyond the threshold the true value must be for the rule to fail with
                 probability 0.8 at this sample (absent before it existed)
             items_needed (None | str | Unset): an inconclusive rule: about how many items would decide it
+            clauses (list[str] | None | Unset): the catalogue clauses ('regime:clause') the rule declares it gives evidence
+                for (absent when the rule declares none, and before it existed)
      """
 
     rule_id: str
@@ -61,6 +63,7 @@ class ReportManifestFindingEntry:
     text: None | str
     detectable: None | str | Unset = UNSET
     items_needed: None | str | Unset = UNSET
+    clauses: list[str] | None | Unset = UNSET
 
 
 
@@ -115,6 +118,16 @@ class ReportManifestFindingEntry:
         else:
             items_needed = self.items_needed
 
+        clauses: list[str] | None | Unset
+        if isinstance(self.clauses, Unset):
+            clauses = UNSET
+        elif isinstance(self.clauses, list):
+            clauses = self.clauses
+
+
+        else:
+            clauses = self.clauses
+
 
         field_dict: dict[str, Any] = {}
 
@@ -139,6 +152,8 @@ class ReportManifestFindingEntry:
             field_dict["detectable"] = detectable
         if items_needed is not UNSET:
             field_dict["items_needed"] = items_needed
+        if clauses is not UNSET:
+            field_dict["clauses"] = clauses
 
         return field_dict
 
@@ -233,6 +248,24 @@ class ReportManifestFindingEntry:
         items_needed = _parse_items_needed(d.pop("items_needed", UNSET))
 
 
+        def _parse_clauses(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                clauses_type_0 = cast(list[str], data)
+
+                return clauses_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        clauses = _parse_clauses(d.pop("clauses", UNSET))
+
+
         report_manifest_finding_entry = cls(
             rule_id=rule_id,
             metric=metric,
@@ -251,6 +284,7 @@ class ReportManifestFindingEntry:
             text=text,
             detectable=detectable,
             items_needed=items_needed,
+            clauses=clauses,
         )
 
         return report_manifest_finding_entry
