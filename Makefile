@@ -61,7 +61,7 @@ demo-llm: setup-llm  ## the demo, plus a real local model (SmolLM2-135M-Instruct
 	$(BIN)/compliance demo --llm $(if $(BBQ_DIR),--bbq-dir "$(BBQ_DIR)")
 
 test: setup  ## the whole suite (PostgreSQL too when COMPLIANCE_TEST_DATABASE_URL is set)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow" -x -q
