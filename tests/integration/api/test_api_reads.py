@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event
 
 from compliance.api.app import create_app
+from compliance.api.views.common import MAX_PAGE, limit_of
 from compliance.bootstrap import App
-from compliance.services.api_common import MAX_PAGE, limit_of
 from compliance.services.tokens import create_token, revoke_token
 from tests.integration.api.conftest import FAST
 from tests.integration.api.world import World, live_server, minimal_report
