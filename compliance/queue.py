@@ -46,6 +46,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from compliance.clock import isoformat_z
 from compliance.errors import ConfigError
+from compliance.nightly_process import OffsetClock, configure_logging
 from compliance.services.nightly import JobSpec, NightlyRunner
 from compliance.services.nightly_log import log_event
 from compliance.services.nightly_ports import NightlyPorts, default_ports
@@ -162,7 +163,6 @@ def run_worker(
     """Run a worker until SIGTERM/SIGINT (Procrastinate's handlers: no new job, the running
     ones finish, at most the audit time-out); the exit code."""
     global _worker_runner  # noqa: PLW0603 - the task finds the runner here
-    from compliance.scheduler import OffsetClock, configure_logging
 
     settings = settings or NightlySettings()
     if settings.fake_now is not None:  # the fault tests' shifted clock, as the scheduler's

@@ -34,7 +34,6 @@ import contextlib
 import datetime as dt
 import logging
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,10 +48,11 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from compliance.clock import Clock, utc_now
+from compliance.clock import utc_now
 from compliance.errors import ComplianceError, ConfigError
+from compliance.nightly_process import LogfmtFormatter, OffsetClock, configure_logging
 from compliance.services.nightly import JobSpec, NightlyRunner
-from compliance.services.nightly_log import log_event, logfmt
+from compliance.services.nightly_log import log_event
 from compliance.services.nightly_ports import NightlyPorts, default_ports
 from compliance.services.nightly_status import NightlySettings
 from compliance.services.notify import Notifier, build_notifier
@@ -83,16 +83,6 @@ class SchedulerBusy(ComplianceError):
     """Another scheduler process holds this database's scheduler lock."""
 
 
-class OffsetClock:
-    """The real UTC time plus a fixed offset (``COMPLIANCE_FAKE_NOW``)."""
-
-    def __init__(self, offset: dt.timedelta) -> None:
-        self.offset = offset
-
-    def __call__(self) -> dt.datetime:
-        return utc_now() + self.offset
-
-
 class ShiftedTrigger(BaseTrigger):  # type: ignore[misc]
     """``inner`` evaluated on a clock ``offset`` ahead of real time; returns real times."""
 
@@ -109,30 +99,6 @@ class ShiftedTrigger(BaseTrigger):  # type: ignore[misc]
 
     def __str__(self) -> str:
         return f"shifted[{self.offset}]({self.inner})"
-
-
-class LogfmtFormatter(logging.Formatter):
-    """``ts=... level=... logger=... event=... k=v``: one line per record, on the given clock."""
-
-    def __init__(self, clock: Clock = utc_now) -> None:
-        super().__init__()
-        self._clock = clock
-
-    def format(self, record: logging.LogRecord) -> str:
-        fields: dict[str, object] = {
-            "ts": self._clock(),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-        }
-        extra = getattr(record, "fields", None)
-        if isinstance(extra, dict):
-            fields["event"] = record.getMessage()
-            fields.update(extra)
-        else:
-            fields["msg"] = record.getMessage()
-        if record.exc_info:
-            fields["exc"] = self.formatException(record.exc_info)
-        return logfmt(fields)
 
 
 # --- job functions (referenced by name from the persistent job store) -------------------------
@@ -245,20 +211,6 @@ def _sweep(runtime: _Runtime, guard: Callable[[], None]) -> None:
     if runtime.sweep_failing:
         log_event("sweep.recovered")
     runtime.sweep_failing = False
-
-
-def configure_logging(clock: Clock) -> None:
-    """Structured lines on stderr for the scheduler's own loggers and APScheduler's warnings."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(LogfmtFormatter(clock))
-    handler.set_name("compliance-scheduler")
-    for name, level in (("compliance", logging.INFO), ("apscheduler", logging.WARNING)):
-        logger = logging.getLogger(name)
-        for old in [h for h in logger.handlers if h.get_name() == "compliance-scheduler"]:
-            logger.removeHandler(old)
-        logger.addHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = False
 
 
 def run_scheduler(

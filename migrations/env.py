@@ -9,7 +9,8 @@ from typing import Any
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 
-from compliance.storage.tables import Base, UTCDateTime
+from compliance.storage.base import UTCDateTime
+from compliance.storage.metadata import metadata
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -26,7 +27,7 @@ def render_item(kind: str, obj: Any, autogen: AutogenContext) -> str | bool:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
     transactional_ddl=True,

@@ -152,10 +152,10 @@ def bbq_audit_manifest(home: Path) -> bytes:
     bias-benchmark policy, made by the real pipeline on a new SQLite database in ``home``
     (ingest as ``--format bbq``, audit; no report is issued)."""
     from compliance.bootstrap import build_app
+    from compliance.cli.views.audits import audit_manifest
     from compliance.config import Settings
     from compliance.paths import bundled_data
     from compliance.services.audit import AuditRequest, run_audit
-    from compliance.services.audit_views import audit_manifest
     from compliance.services.ingest import IngestRequest, ingest_records
     from compliance.services.policies import add_policy
     from compliance.services.registry import register_model_version

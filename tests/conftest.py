@@ -23,8 +23,8 @@ from compliance.cli import context as cli_context
 from compliance.cli.main import run
 from compliance.config import Settings
 from compliance.storage.engine import make_engine
+from compliance.storage.metadata import metadata
 from compliance.storage.migrate import upgrade
-from compliance.storage.tables import Base
 
 SERVER_URL = os.environ.get("COMPLIANCE_TEST_DATABASE_URL")
 BACKEND = "postgresql" if SERVER_URL else "sqlite"
@@ -70,7 +70,7 @@ def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
         return
     yield migrated_database
     engine = create_engine(migrated_database)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as connection:
         # the append-only triggers guard reports and the ledger; a test database is wiped
         connection.execute(text("SET LOCAL session_replication_role = replica"))
@@ -119,7 +119,7 @@ def table_counts(app: App) -> dict[str, int]:
     with app.engine.connect() as connection:
         return {
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in Base.metadata.sorted_tables
+            for table in metadata.sorted_tables
         }
 
 

@@ -1,9 +1,11 @@
-"""The FastAPI application: ``create_app(app)`` for a process, ``build_routes()`` for its schema.
+"""The FastAPI application: ``create_app(app)`` for a process (``build_routes()``, re-exported
+from :mod:`compliance.api.routing`, for its schema).
 
 Layers, outermost first: :class:`~compliance.api.guard.Guard` (refusals, HEAD, security
 headers, request log), the routes (``/healthz``, ``/readyz``, ``/api/v1/...``, ``/portal/...``)
 and the error handlers of :mod:`compliance.api.errors`. The routes reach the database only
-through :mod:`compliance.services`. ``/api/v1/openapi.json`` serves the OpenAPI document
+through :mod:`compliance.services` and the read models of
+:mod:`compliance.api.views`. ``/api/v1/openapi.json`` serves the OpenAPI document
 (:mod:`compliance.api.openapi`); no interactive docs are served (they would load scripts
 from elsewhere).
 """
@@ -11,68 +13,22 @@ from elsewhere).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import anyio.to_thread
 from fastapi import FastAPI
-from starlette.responses import RedirectResponse, Response
 
-from compliance.api import health
 from compliance.api.deps import ApiState
-from compliance.api.errors import install_handlers
 from compliance.api.guard import Guard
-from compliance.api.openapi import DESCRIPTION, TITLE, openapi_document
-from compliance.api.portal import routes as portal
 from compliance.api.portal.session import load_session_key
 from compliance.api.ratelimit import RateLimiter
-from compliance.api.routes import admin, audits, ledger, registry, reports
+from compliance.api.routing import build_routes
 from compliance.api.settings import ApiSettings
+from compliance.api.views.common import PageCache
 from compliance.bootstrap import App, build_app
 from compliance.services.access_log import MissLog
-from compliance.services.api_common import PageCache
 
 __all__ = ["build_routes", "create_app", "create_app_from_environment"]
-
-Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
-
-
-def build_routes(lifespan: Lifespan | None = None) -> FastAPI:
-    """The application without process state: routes, error handlers, OpenAPI."""
-    api = FastAPI(
-        lifespan=lifespan,
-        title=TITLE,
-        description=DESCRIPTION,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url="/api/v1/openapi.json",
-    )
-    api.include_router(health.router)
-    for router in (registry.router, audits.router, reports.lists, reports.router):
-        api.include_router(router)
-    for module in (ledger, admin):
-        api.include_router(module.router)
-    api.include_router(portal.router)
-
-    @api.get("/favicon.ico", include_in_schema=False)
-    def favicon() -> Response:
-        return Response(status_code=204)
-
-    @api.get("/", include_in_schema=False)
-    @api.get("/portal", include_in_schema=False)
-    def to_portal() -> RedirectResponse:
-        return RedirectResponse("/portal/", status_code=307)
-
-    install_handlers(api)
-    document: dict[str, Any] = {}
-
-    def cached_openapi() -> dict[str, Any]:
-        if not document:
-            document.update(openapi_document(api))
-        return document
-
-    api.openapi = cached_openapi  # type: ignore[method-assign]
-    return api
 
 
 def create_app(app: App, settings: ApiSettings | None = None) -> FastAPI:

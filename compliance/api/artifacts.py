@@ -23,8 +23,8 @@ from starlette.datastructures import Headers
 from starlette.responses import Response, StreamingResponse
 
 from compliance.api.errors import error_response
-from compliance.services.api_reads import OpenedArtifact
-from compliance.services.api_views import ArtifactOut
+from compliance.api.views.reads import OpenedArtifact
+from compliance.api.views.responses import ArtifactOut
 
 __all__ = ["Plan", "artifact_response", "plan_for", "strong_etag"]
 

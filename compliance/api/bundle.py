@@ -16,8 +16,8 @@ import json
 import re
 import zipfile
 
+from compliance.api.views.responses import BundleParts, ReportDetail
 from compliance.reporting.bundle import build_bundle as build_verifiable_bundle
-from compliance.services.api_views import BundleParts, ReportDetail
 
 __all__ = ["build_bundle", "bundle_filename"]
 

@@ -19,10 +19,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from compliance.api.errors import RateLimited
 from compliance.api.ratelimit import RateLimiter, failure_key
 from compliance.api.settings import ApiSettings
+from compliance.api.views.common import Access, PageCache
 from compliance.bootstrap import App
 from compliance.errors import InputError
 from compliance.services.access_log import MissLog
-from compliance.services.api_common import Access, PageCache
 from compliance.services.tokens import Credential, Unauthenticated, hash_secret
 
 __all__ = [

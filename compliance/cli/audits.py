@@ -12,16 +12,16 @@ from rich.table import Table
 
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
 from compliance.cli.usage import command_group
-from compliance.domain.metric_catalog import CATALOG
-from compliance.errors import InputError
-from compliance.services.audit import AuditRequest, AuditResult, run_audit
-from compliance.services.audit_views import (
+from compliance.cli.views.audits import (
     AuditSummary,
     audit_manifest,
     list_audits,
     metric_table,
     show_audit,
 )
+from compliance.domain.metric_catalog import CATALOG
+from compliance.errors import InputError
+from compliance.services.audit import AuditRequest, AuditResult, run_audit
 
 app = command_group("Run audits and read them back.")
 

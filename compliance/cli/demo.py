@@ -29,16 +29,16 @@ from compliance.cli.admin import init
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
 from compliance.cli.demo_llm import LLM_MODEL, LLM_VERSION, probe_local_llm
 from compliance.cli.ingest import ingest_file
+from compliance.cli.views.audits import audit_manifest
+from compliance.cli.views.reports import export_report
 from compliance.errors import AlreadyExists, ComplianceError, ConfigError
 from compliance.paths import bundled_data
 from compliance.reporting.verify import verify_bundle
 from compliance.services.audit import AuditRequest, run_audit
-from compliance.services.audit_views import audit_manifest
 from compliance.services.ingest import IngestResult
 from compliance.services.policies import add_policy
 from compliance.services.publish import ensure_signing_key
 from compliance.services.registry import register_model_version
-from compliance.services.report_views import export_report
 from compliance.sources.local import FileFormat
 from compliance.sources.local_llm import missing_llm_extra
 from compliance.sources.probe_suite import bbq_prediction_files

@@ -12,18 +12,18 @@ from rich.table import Table
 from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
 from compliance.cli.officers import read_officer_key
 from compliance.cli.usage import command_group
+from compliance.cli.views.reports import (
+    diff_reports,
+    export_report,
+    list_reports,
+    show_report,
+)
 from compliance.errors import ComplianceError, InputError
 from compliance.reporting.verify import main_verify
 from compliance.services.attestations import report_attestations, sign_report
 from compliance.services.certificates import write_certificate
 from compliance.services.publish import append_checkpoint, rotate_key
 from compliance.services.regimes import report_mapping
-from compliance.services.report_views import (
-    diff_reports,
-    export_report,
-    list_reports,
-    show_report,
-)
 from compliance.services.rerender import Rerendering, rerender_report
 
 app = command_group(
@@ -34,7 +34,7 @@ ledger_app = command_group("The signed, append-only report ledger.")
 
 
 class ExportFormat(StrEnum):
-    """``reports export --format``: :data:`~compliance.services.report_views.EXPORT_FORMATS`."""
+    """``reports export --format``: :data:`~compliance.cli.views.reports.EXPORT_FORMATS`."""
 
     pdf = "pdf"
     html = "html"

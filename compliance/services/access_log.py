@@ -26,11 +26,12 @@ from dataclasses import dataclass
 
 from compliance.clock import isoformat_z
 from compliance.errors import ComplianceError, StorageUnavailable
-from compliance.services.tokens import Credential, Principal, authenticate, touch
+from compliance.services.tokens import ALL_ROLES, Credential, Principal, authenticate, touch
 from compliance.storage.repositories.tokens import AccessLogRepository
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
+    "Access",
     "AccessEntry",
     "AccessLogUnavailable",
     "MissLog",
@@ -100,6 +101,17 @@ class MissLog:
     def suppressed(self) -> int:
         """Misses counted but not written."""
         return self.missed - self.recorded
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who asks and from where; ``roles`` are the roles the entry point admits."""
+
+    credential: Credential
+    client: str | None = None
+    roles: frozenset[str] = ALL_ROLES
+    misses: MissLog | None = None
+    """Where lookups of absent ids are counted and thinned (None: every one recorded)."""
 
 
 def record(

@@ -50,8 +50,7 @@ from compliance.reporting.ledger import (
     public_key_raw,
     sign_entry,
 )
-from compliance.services.access_log import commit_or_refuse, record
-from compliance.services.api_common import Access
+from compliance.services.access_log import Access, commit_or_refuse, record
 from compliance.services.tokens import authenticate
 from compliance.storage.tables import Attestation, LedgerEntry, Officer, Report
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory

@@ -25,6 +25,11 @@ with :meth:`NightlyRunner.run_queued`, which is step 3 and 4 above, the same cod
 ``running`` one left by a killed process) is run again while within the grace time; a
 slot already audited is then recognized and recorded, never audited twice.
 
+The runner (this module) claims, records and attends the slots; its parts live beside it:
+the jobs and their planning (:mod:`compliance.services.nightly_jobs`), a slot's work in its
+thread (:mod:`compliance.services.nightly_work`) and the alerts
+(:mod:`compliance.services.nightly_alerts`).
+
 Pull, audit and checkpoint are injected ports
 (:class:`~compliance.services.nightly_ports.NightlyPorts`); the production wiring is
 :func:`~compliance.services.nightly_ports.default_ports`; the settings and the status
@@ -38,72 +43,27 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from typing import Any
 
-from compliance.clock import Clock, isoformat_z
-from compliance.errors import Conflict
-from compliance.services.audit import AuditRequest
+from compliance.clock import Clock
+from compliance.services.nightly_alerts import NightlyAlerts
+from compliance.services.nightly_jobs import (
+    JobSpec,
+    Outcome,
+    checkpoint_spec,
+    plan_job,
+    schedule_spec,
+)
 from compliance.services.nightly_log import log_event
-from compliance.services.nightly_ports import CancelToken, JobCancelled, NightlyPorts
+from compliance.services.nightly_ports import CancelToken, NightlyPorts
 from compliance.services.nightly_status import NightlySettings
+from compliance.services.nightly_work import classify_failure, slot_work
 from compliance.services.notify import Notifier
-from compliance.services.policies import split_reference
-from compliance.services.schedules import (
-    CHECKPOINT_JOB_ID,
-    TERMINAL,
-    SlotPlan,
-    SlotState,
-    cron_trigger,
-    fire_times,
-    plan_slots,
-    schedule_job_id,
-)
-from compliance.storage.repositories.schedules import (
-    ScheduleRepository,
-    ScheduleRow,
-    is_transient_error,
-)
+from compliance.services.schedules import CHECKPOINT_JOB_ID, TERMINAL, SlotPlan
+from compliance.storage.repositories.schedules import ScheduleRepository
 from compliance.storage.uow import UnitOfWorkFactory
 
 __all__ = ["JobSpec", "NightlyRunner", "Outcome"]
-
-_EPSILON = dt.timedelta(milliseconds=1)  # a trigger may fire a job a rounding error early
-_log = logging.getLogger("compliance.nightly")
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """What one job does: a schedule's audit, or the checkpoint when ``schedule_uid`` is None."""
-
-    job_id: str
-    cron: str
-    since: dt.datetime
-    schedule_id: int | None = None
-    schedule_uid: str | None = None
-    model: str = ""
-    version: str = ""
-    model_version_id: int = 0
-    policy: str = ""
-
-    def describe(self) -> dict[str, object]:
-        if self.schedule_uid is None:
-            return {"job": self.job_id}
-        return {
-            "job": self.job_id,
-            "model": self.model,
-            "version": self.version,
-            "policy": self.policy,
-        }
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str
-    audit_uid: str | None = None
-    verdict: str | None = None
-    error: str | None = None
-    fresh: bool = False  # the audit was made now (not found already done)
 
 
 class NightlyRunner:
@@ -125,7 +85,6 @@ class NightlyRunner:
         self._clock = clock
         self._ports = ports
         self._settings = settings
-        self._notifier = notifier
         self._before_job = before_job or (lambda: None)
         self._dispatch = dispatch
         self._queued = queued
@@ -137,7 +96,7 @@ class NightlyRunner:
         self._busy: dict[str, set[dt.datetime]] = {}
         self._attended = 0
         self._unwritten: dict[tuple[str, dt.datetime], int] = {}
-        self._alerted: set[tuple[str, dt.datetime | None]] = set()
+        self._alerts = NightlyAlerts(uow_factory, notifier)
 
     # --- what to run ---------------------------------------------------------------------
 
@@ -177,7 +136,9 @@ class NightlyRunner:
                         return
                     plan = self._plan(repo, spec, self._clock())
             except Exception as exc:
-                self._job_error(JobSpec(job_id, "", self._clock()), None, exc, time.monotonic())
+                self._alerts.job_error(
+                    JobSpec(job_id, "", self._clock()), None, exc, time.monotonic()
+                )
                 return
             self._forget(job_id)
             for slot, reason in plan.missed:
@@ -222,24 +183,15 @@ class NightlyRunner:
     # --- internals -----------------------------------------------------------------------
 
     def _specs(self, repo: ScheduleRepository) -> list[JobSpec]:
-        return [*(_schedule_spec(row) for row in repo.active()), self._checkpoint_spec(repo)]
+        return [*(schedule_spec(row) for row in repo.active()), self._checkpoint_spec(repo)]
 
     def _forget(self, job_id: str) -> None:
         """The job's database is reachable again: a later outage is alerted again; and
         what is remembered of slots older than the look-back is dropped."""
         horizon = self._clock() - dt.timedelta(seconds=self._settings.missed_lookback_seconds)
+        self._alerts.forget(job_id, horizon)
         with self._mutex:
-            self._alerted.discard((job_id, None))
-            self._alerted = {k for k in self._alerted if k[1] is None or k[1] > horizon}
             self._unwritten = {k: n for k, n in self._unwritten.items() if k[1] > horizon}
-
-    def _first_alert(self, job_id: str, slot: dt.datetime | None) -> bool:
-        """Whether no error of this slot (or outage of this job) was alerted yet."""
-        with self._mutex:
-            if (job_id, slot) in self._alerted:
-                return False
-            self._alerted.add((job_id, slot))
-            return True
 
     def _job_lock(self, job_id: str) -> threading.Lock:
         with self._mutex:
@@ -251,37 +203,17 @@ class NightlyRunner:
         row = repo.get(job_id.removeprefix("schedule:"))
         if row is None or row.schedule.removed_at is not None:
             return None
-        return _schedule_spec(row)
+        return schedule_spec(row)
 
     def _checkpoint_spec(self, repo: ScheduleRepository) -> JobSpec:
-        first = repo.oldest_slot(CHECKPOINT_JOB_ID)
-        since = self.started_at if first is None else min(first, self.started_at)
-        return JobSpec(CHECKPOINT_JOB_ID, self._settings.checkpoint_cron, since)
+        return checkpoint_spec(repo, self._settings, self.started_at)
 
     def _plan(self, repo: ScheduleRepository, spec: JobSpec, now: dt.datetime) -> SlotPlan:
-        lookback = dt.timedelta(seconds=self._settings.missed_lookback_seconds)
-        lower = max(spec.since, now - lookback)
-        done = repo.newest_slot(spec.job_id, TERMINAL)
-        if done is not None and done >= lower:
-            lower = done + dt.timedelta(microseconds=1)
-        upper = now + _EPSILON
-        fires = fire_times(cron_trigger(spec.cron), lower, upper)
-        states = {
-            slot: SlotState(row.status, row.attempts, row.updated_at)
-            for slot, row in repo.runs_between(spec.job_id, lower, upper).items()
-        }
         with self._mutex:
             busy = set(self._busy.get(spec.job_id, ()))
         if self._queued is not None:
             busy |= set(self._queued(spec.job_id))
-        return plan_slots(
-            fires,
-            states,
-            now=now,
-            grace=self._settings.grace,
-            busy=busy,
-            retry_base=dt.timedelta(seconds=self._settings.sweep_seconds),
-        )
+        return plan_job(repo, spec, now, self._settings, busy)
 
     def _write(self, spec: JobSpec, slot: dt.datetime, status: str, **fields: Any) -> None:
         with self._uow_factory(write=True) as uow:
@@ -300,16 +232,16 @@ class NightlyRunner:
         try:
             self._dispatch(spec, slot)
         except Exception as exc:
-            self._job_error(spec, slot, exc, time.monotonic())
+            self._alerts.job_error(spec, slot, exc, time.monotonic())
 
     def _record_missed(self, spec: JobSpec, slot: dt.datetime, reason: str) -> None:
         try:
             self._write(spec, slot, "missed", error=reason)
         except Exception as exc:
-            self._job_error(spec, slot, exc, time.monotonic())
+            self._alerts.job_error(spec, slot, exc, time.monotonic())
             return
         log_event("slot.missed", logging.WARNING, **spec.describe(), slot=slot, reason=reason)
-        self._notify("slot.missed", spec, slot, status="missed", error=reason)
+        self._alerts.notify("slot.missed", spec, slot, status="missed", error=reason)
 
     def _run_slot(self, spec: JobSpec, slot: dt.datetime) -> Outcome | None:
         key = (spec.job_id, slot)
@@ -326,7 +258,7 @@ class NightlyRunner:
             except Exception as exc:
                 with self._mutex:
                     self._unwritten[key] = self._unwritten.get(key, 0) + 1
-                self._job_error(spec, slot, exc, began)
+                self._alerts.job_error(spec, slot, exc, began)
                 return None
             log_event("job.start", **spec.describe(), slot=slot)
             outcome = self._execute(spec, slot)
@@ -344,7 +276,7 @@ class NightlyRunner:
         def work() -> None:
             cancel.bind()
             try:
-                box["outcome"] = self._work(spec, slot, cancel)
+                box["outcome"] = slot_work(self._uow_factory, self._ports, spec, slot, cancel)
             except BaseException as exc:  # reported by the attending thread
                 box["error"] = exc
             finally:
@@ -366,54 +298,9 @@ class NightlyRunner:
                 thread.join(5)
                 return Outcome("error", error="interrupted: the scheduler was stopped")
         if "error" in box:
-            return self._classify(spec, slot, box["error"])
+            return classify_failure(self._uow_factory, spec, slot, box["error"])
         outcome: Outcome = box["outcome"]
         return outcome
-
-    def _work(self, spec: JobSpec, slot: dt.datetime, cancel: CancelToken) -> Outcome:
-        if spec.schedule_uid is None:
-            self._ports.checkpoint()
-            return Outcome("succeeded", fresh=True)
-        done = self._done_audit(spec, slot)
-        if done is not None:
-            return done
-        began = time.monotonic()
-        pulled = self._ports.pull(spec.model, spec.version)
-        log_event(
-            "job.pulled",
-            **spec.describe(),
-            slot=slot,
-            duration_s=time.monotonic() - began,
-            summary=None if pulled is None else str(pulled)[:300],
-        )
-        if cancel.is_set():
-            raise JobCancelled(cancel.reason)
-        request = AuditRequest(spec.model, spec.version, spec.policy, slot=slot, trigger="schedule")
-        result = self._ports.audit(request)
-        return Outcome("succeeded", result.id, result.verdict, fresh=True)
-
-    def _done_audit(self, spec: JobSpec, slot: dt.datetime) -> Outcome | None:
-        name, _ = split_reference(spec.policy)
-        with self._uow_factory() as uow:
-            found = ScheduleRepository(uow.session).succeeded_audit(
-                spec.model_version_id, name, slot
-            )
-        return None if found is None else Outcome("succeeded", found.uid, found.verdict)
-
-    def _classify(self, spec: JobSpec, slot: dt.datetime, exc: BaseException) -> Outcome:
-        message = str(exc) or type(exc).__name__
-        if isinstance(exc, Conflict):  # audited by an earlier attempt or another process
-            try:
-                done = self._done_audit(spec, slot)
-            except Exception:
-                done = None
-            if done is not None:
-                return done
-        if isinstance(exc, JobCancelled):
-            return Outcome("error", error=f"cancelled: {message}")
-        if is_transient_error(exc):
-            return Outcome("error", error=f"database unavailable: {message}")
-        return Outcome("failed", error=f"{type(exc).__name__}: {message}")
 
     def _finish(self, spec: JobSpec, slot: dt.datetime, outcome: Outcome, began: float) -> None:
         duration = time.monotonic() - began
@@ -448,75 +335,10 @@ class NightlyRunner:
             error=outcome.error,
         )
         if outcome.status != "succeeded":
-            if self._first_alert(spec.job_id, slot):
-                self._notify("job.error", spec, slot, status=outcome.status, error=outcome.error)
+            if self._alerts.first(spec.job_id, slot):
+                self._alerts.notify(
+                    "job.error", spec, slot, status=outcome.status, error=outcome.error
+                )
             return
         if outcome.fresh and outcome.audit_uid is not None:
-            self._alert_verdict(spec, slot, outcome)
-
-    def _alert_verdict(self, spec: JobSpec, slot: dt.datetime, outcome: Outcome) -> None:
-        try:
-            with self._uow_factory() as uow:
-                previous = ScheduleRepository(uow.session).previous_verdict(outcome.audit_uid or "")
-        except Exception:
-            previous = None
-        reasons: list[str] = [r for r in ("fail", "inconclusive") if outcome.verdict == r]
-        if previous is not None and previous != outcome.verdict:
-            reasons.append("flipped")
-        if reasons:
-            self._notify(
-                "audit.verdict",
-                spec,
-                slot,
-                reasons=reasons,
-                audit_id=outcome.audit_uid,
-                verdict=outcome.verdict,
-                previous_verdict=previous,
-            )
-
-    def _job_error(
-        self, spec: JobSpec, slot: dt.datetime | None, exc: BaseException, began: float
-    ) -> None:
-        transient = is_transient_error(exc)
-        error = f"{'database unavailable: ' if transient else ''}{type(exc).__name__}: {exc}"
-        log_event(
-            "job.error",
-            logging.ERROR,
-            **spec.describe(),
-            slot=slot,
-            status="error",
-            duration_s=time.monotonic() - began,
-            error=error.splitlines()[0][:500],
-        )
-        if self._first_alert(spec.job_id, slot):
-            self._notify("job.error", spec, slot, status="error", error=error[:2000])
-
-    def _notify(self, event: str, spec: JobSpec, slot: dt.datetime | None, **extra: Any) -> None:
-        payload: dict[str, Any] = {
-            "job_id": spec.job_id,
-            "schedule_id": spec.schedule_uid,
-            "model": spec.model or None,
-            "version": spec.version or None,
-            "policy": spec.policy or None,
-            "slot": isoformat_z(slot) if slot else None,
-            **extra,
-        }
-        try:
-            self._notifier.notify(event, payload)
-        except Exception:  # a notifier must never stop the nightly run
-            _log.exception("notification failed")
-
-
-def _schedule_spec(row: ScheduleRow) -> JobSpec:
-    schedule = row.schedule
-    return JobSpec(
-        job_id=schedule_job_id(schedule.uid),
-        cron=schedule.cron,
-        since=schedule.created_at,
-        schedule_id=schedule.id,
-        schedule_uid=schedule.uid,
-        model=row.model,
-        version=row.version,
-        model_version_id=schedule.model_version_id,
-        policy=schedule.policy,
-    )
+            self._alerts.verdict(spec, slot, outcome)

@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from compliance.paths import bundled_dir
-from compliance.storage.tables import Base
+from compliance.storage.metadata import metadata
 
 QUEUE_TABLE_PREFIX = "procrastinate_"
 
@@ -89,8 +89,8 @@ def schema_drift(engine: Engine) -> list[Any]:
             connection,
             opts={
                 "compare_type": True,
-                "target_metadata": Base.metadata,
+                "target_metadata": metadata,
                 "include_name": _ours,
             },
         )
-        return list(compare_metadata(context, Base.metadata))
+        return list(compare_metadata(context, metadata))

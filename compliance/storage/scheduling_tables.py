@@ -10,7 +10,7 @@
 - :class:`SchedulerJob`: the table of APScheduler 3's ``SQLAlchemyJobStore`` (same columns,
   created by the migration so that the schema stays under Alembic and the drift test).
 
-``tables.py`` imports this module at its end; the names imported below are defined by then.
+Every table module is imported by :mod:`compliance.storage.metadata` (the schema whole).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from compliance.storage.tables import Base, Uid, UTCDateTime
+from compliance.storage.base import Base, Uid, UTCDateTime
 
 __all__ = ["JOBSTORE_TABLE", "Schedule", "ScheduleRun", "SchedulerJob"]
 

@@ -9,20 +9,17 @@ migrations can refer to them on SQLite (batch mode) and PostgreSQL alike.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     SmallInteger,
     String,
     Text,
@@ -30,9 +27,9 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from compliance.storage.base import Base, BigId, Uid, UTCDateTime
 
 __all__ = [
     "AccessLog",
@@ -40,7 +37,6 @@ __all__ = [
     "Attestation",
     "Audit",
     "AuditRun",
-    "Base",
     "EvalRecord",
     "EvaluationRun",
     "Finding",
@@ -57,44 +53,6 @@ __all__ = [
     "SigningKey",
     "Source",
 ]
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite: an alias of ROWID
-Uid = String(32)
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """A timezone-aware UTC timestamp on every backend (SQLite keeps no zone: add it back)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.UTC)
-
-    def process_result_value(
-        self, value: dt.datetime | None, dialect: Dialect
-    ) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
-
 
 # --- registry ------------------------------------------------------------------------------
 
@@ -454,8 +412,3 @@ class AccessLog(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     client_addr: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(SmallInteger)
-
-
-# the scheduler's tables live in their own module; importing it here puts them in
-# Base.metadata for migrations and the drift test
-from compliance.storage import scheduling_tables as _scheduling_tables  # noqa: E402,F401

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from compliance.storage.engine import make_engine
+from compliance.storage.metadata import metadata
 from compliance.storage.migrate import (
     current_revision,
     downgrade,
@@ -14,7 +15,6 @@ from compliance.storage.migrate import (
     schema_drift,
     upgrade,
 )
-from compliance.storage.tables import Base
 from tests.conftest import blank_database
 
 
@@ -46,7 +46,7 @@ def test_upgrade_downgrade_upgrade(tmp_path: Path) -> None:
         try:
             upgrade(engine)
             tables = set(inspect(engine).get_table_names())
-            assert set(Base.metadata.tables) <= tables
+            assert set(metadata.tables) <= tables
             downgrade(engine, "base")
             assert current_revision(engine) is None
             assert set(inspect(engine).get_table_names()) <= {"alembic_version"}

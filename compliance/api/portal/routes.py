@@ -30,13 +30,14 @@ from compliance.api.errors import RateLimited
 from compliance.api.portal import session as cookies
 from compliance.api.portal.views import VERDICT_COLORS, dashboard_rows, diff, trends
 from compliance.api.routes.reports import send_artifact, send_bundle
+from compliance.api.views import portal as portal_reads
+from compliance.api.views import reads as api_reads
+from compliance.api.views.reads import Access
+from compliance.api.views.responses import ReportDetail
 from compliance.domain.attestation import STATEMENTS
 from compliance.errors import Conflict, InputError, NotFound, StorageUnavailable
 from compliance.paths import bundled_dir
 from compliance.reporting.bundle import MalformedBundle, parse_canonical_json
-from compliance.services import api_reads, portal_reads
-from compliance.services.api_reads import Access
-from compliance.services.api_views import ReportDetail
 from compliance.services.attestations import (
     attestation_payload,
     list_officers,

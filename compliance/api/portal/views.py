@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from compliance.services.api_views import Dashboard, ModelOut, ReportOut, SeriesPoint
+from compliance.api.views.responses import Dashboard, ModelOut, ReportOut, SeriesPoint
 
 __all__ = ["DashboardRow", "RuleChange", "RuleTrend", "dashboard_rows", "diff", "trends"]
 

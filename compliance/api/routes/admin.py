@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from compliance.api.deps import admin_access, known_query_only, state_of
 from compliance.api.routes.common import ERRORS, Moment, as_utc
+from compliance.api.views.reads import Access
 from compliance.services.access_log import AccessEntry, read_access_log
-from compliance.services.api_reads import Access
 
 router = APIRouter(
     prefix="/api/v1",

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Request
 
 from compliance.api.deps import bearer_access, known_query_only, state_of
 from compliance.api.routes.common import ERRORS, Limit, Name, cursor_query, uid_path
-from compliance.services import api_reads
-from compliance.services.api_reads import Access
-from compliance.services.api_views import AuditDetail, AuditPage, MetricResultOut
+from compliance.api.views import reads as api_reads
+from compliance.api.views.reads import Access
+from compliance.api.views.responses import AuditDetail, AuditPage, MetricResultOut
 
 Cursor = Annotated[str | None, cursor_query("audits")]
 router = APIRouter(

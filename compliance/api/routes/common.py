@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, TypeAdapter
 from starlette.responses import Response
 
 from compliance.api.errors import responses
-from compliance.services.api_reads import CURSOR_PATTERNS
+from compliance.api.views.reads import CURSOR_PATTERNS
 
 __all__ = [
     "ERRORS",

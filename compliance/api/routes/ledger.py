@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from compliance.api.deps import bearer_access, known_query_only, state_of
 from compliance.api.routes.common import ERRORS, Limit, cursor_query
-from compliance.services import api_reads
-from compliance.services.api_reads import Access
-from compliance.services.api_views import LedgerEntryOut, LedgerPage
+from compliance.api.views import reads as api_reads
+from compliance.api.views.reads import Access
+from compliance.api.views.responses import LedgerEntryOut, LedgerPage
 
 Cursor = Annotated[str | None, cursor_query("ledger")]
 router = APIRouter(

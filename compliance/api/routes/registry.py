@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from compliance.api.deps import bearer_access, known_query_only, state_of
 from compliance.api.routes.common import ERRORS, Name, uid_path
+from compliance.api.views import reads as api_reads
+from compliance.api.views.reads import Access
+from compliance.api.views.responses import KeyOut, ModelOut, PolicyDetail, PolicyOut, VersionOut
 from compliance.domain.regimes import Regime
-from compliance.services import api_reads
-from compliance.services.api_reads import Access
-from compliance.services.api_views import KeyOut, ModelOut, PolicyDetail, PolicyOut, VersionOut
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS, dependencies=[Depends(known_query_only)])
 Caller = Annotated[Access, Depends(bearer_access)]

@@ -18,7 +18,7 @@ from compliance.api.artifacts import artifact_response, plan_for
 from compliance.api.bundle import build_bundle, bundle_filename
 from compliance.api.deps import bearer_access, bearer_of, is_head, known_query_only, state_of
 from compliance.api.errors import responses
-from compliance.api.openapi import MANIFEST_REF
+from compliance.api.openapi_document import MANIFEST_REF
 from compliance.api.query import parse_query, query_parameters
 from compliance.api.routes.common import (
     ERRORS,
@@ -31,11 +31,11 @@ from compliance.api.routes.common import (
     json_response,
     uid_path,
 )
+from compliance.api.views import reads as api_reads
+from compliance.api.views.reads import Access, ReportQuery
+from compliance.api.views.responses import BundleHead, BundleParts, ReportDetail, ReportPage
 from compliance.domain.judge import Verdict
 from compliance.domain.regimes import RegimeMapping
-from compliance.services import api_reads
-from compliance.services.api_reads import Access, ReportQuery
-from compliance.services.api_views import BundleHead, BundleParts, ReportDetail, ReportPage
 from compliance.services.attestations import ReportAttestations
 
 Cursor = Annotated[str | None, cursor_query("reports")]

@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from compliance.api.app import create_app
 from compliance.api.routes import reports as reports_routes
+from compliance.api.views import reads as api_reads
 from compliance.bootstrap import App
-from compliance.services import api_reads
 from compliance.services.access_log import MissLog, list_access
 from compliance.services.tokens import create_token
 from tests.conftest import BACKEND

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event
 
 from compliance.api.app import create_app
+from compliance.api.views.common import MAX_PAGE, limit_of
 from compliance.bootstrap import App
-from compliance.services.api_common import MAX_PAGE, limit_of
 from compliance.services.tokens import create_token, revoke_token
 from tests.integration.api.conftest import FAST
 from tests.integration.api.world import World, live_server, minimal_report
@@ -202,6 +202,7 @@ def concrete_paths(client: httpx.Client, world: World) -> list[str]:
         "report_id": world.reports["steady-truth-1"],
         "kind": "pdf",
         "entry_hash": world.entries[0],
+        "regime_id": get(client, world, "/api/v1/regimes").json()[0]["id"],
     }
     return [path.format(**values) for path in document["paths"]]
 

@@ -13,12 +13,12 @@ from compliance.errors import ConfigError, InputError
 from compliance.sources.probe import (
     ResponseCache,
     TokenBucket,
-    _Malformed,
     cache_key,
     parse_chat_body,
     request_body,
 )
 from compliance.sources.probe_answers import ChatAnswer, answer_record, extract_answer, is_refusal
+from compliance.sources.probe_client import _Malformed
 from compliance.sources.probe_suite import (
     Persona,
     PersonaSet,

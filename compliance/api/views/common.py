@@ -20,16 +20,13 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
 from compliance.clock import Clock
 from compliance.errors import InputError, NotFound
-from compliance.services.access_log import MissLog, commit_or_refuse, record
+from compliance.services.access_log import Access, commit_or_refuse, record
 from compliance.services.tokens import (
-    ALL_ROLES,
-    Credential,
     Principal,
     authenticate,
     needs_touch,
@@ -95,17 +92,6 @@ class PageCache:
             self._pages.move_to_end(key)
             while len(self._pages) > self._size:
                 self._pages.popitem(last=False)
-
-
-@dataclass(frozen=True)
-class Access:
-    """Who asks and from where; ``roles`` are the roles the entry point admits."""
-
-    credential: Credential
-    client: str | None = None
-    roles: frozenset[str] = ALL_ROLES
-    misses: MissLog | None = None
-    """Where lookups of absent ids are counted and thinned (None: every one recorded)."""
 
 
 Deferrer = Callable[[Callable[[], None]], object]

@@ -1,16 +1,16 @@
 """The officer portal's own reads: the dashboard and one series' history.
 
-Same promises as :mod:`compliance.services.api_reads`: the credential is checked in the
+Same promises as :mod:`compliance.api.views.reads`: the credential is checked in the
 read's transaction, and a token limited to some models sees only those models (a series of
 another model is :class:`NotFound`).
 """
 
 from __future__ import annotations
 
+from compliance.api.views import responses as v
+from compliance.api.views.common import Access, read
 from compliance.clock import Clock
 from compliance.errors import NotFound
-from compliance.services import api_views as v
-from compliance.services.api_common import Access, read
 from compliance.services.tokens import Principal
 from compliance.storage.repositories.api_reads import ReadRepository
 from compliance.storage.uow import UnitOfWorkFactory

@@ -4,7 +4,7 @@ Every function takes an :class:`Access` (the caller's credential, address and th
 the entry point admits) and promises:
 
 - the credential is checked in the same transaction as the read
-  (:func:`~compliance.services.api_common.read`);
+  (:func:`~compliance.api.views.common.read`);
 - a caller whose token is limited to some models gets :class:`NotFound` for any object
   of another model, exactly as for an object that does not exist, and never sees one in
   a list;
@@ -13,7 +13,7 @@ the entry point admits) and promises:
   is raised and nothing is returned;
 - lists are keyset paginated with an opaque cursor; a well-formed cursor is never refused
   (it may give an empty page); ``limit`` is capped at :data:`MAX_PAGE`
-  (:mod:`compliance.services.api_common`);
+  (:mod:`compliance.api.views.common`);
 - nothing here loads an artifact's bytes whole, except :func:`report_bundle`.
 
 The views returned are frozen dataclasses (the API serializes them as they are).
@@ -25,12 +25,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from compliance.clock import Clock
-from compliance.domain.manifest import ReportManifest
-from compliance.domain.regimes import Regime, RegimeMapping
-from compliance.errors import NotFound
-from compliance.services import api_views as v
-from compliance.services.api_common import (
+from compliance.api.views import responses as v
+from compliance.api.views.common import (
     CURSOR_PATTERNS,
     MAX_PAGE,
     Access,
@@ -45,6 +41,10 @@ from compliance.services.api_common import (
     time_cursor,
     time_position,
 )
+from compliance.clock import Clock
+from compliance.domain.manifest import ReportManifest
+from compliance.domain.regimes import Regime, RegimeMapping
+from compliance.errors import NotFound
 from compliance.services.attestations import ReportAttestations, attestations_of
 from compliance.services.regimes import catalogue, mapping_of, show_regime
 from compliance.services.tokens import Principal, admit, lookup_key
@@ -234,7 +234,7 @@ def list_reports(
     """Reports newest first; with ``cache``, a page is reused while no report was issued
     (reports are append-only and what a page shows of them never changes): serving a
     cached page is one statement, reading the caller's token and the reports' mark from
-    one snapshot. ``defer``: see :func:`~compliance.services.api_common.read`."""
+    one snapshot. ``defer``: see :func:`~compliance.api.views.common.read`."""
     size, after = limit_of(query.limit), time_position(query.cursor, "r", "rep")
     if cache is not None:
         cached = _cached_report_page(uow_factory, clock, access, query, cache, defer)
