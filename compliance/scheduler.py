@@ -26,6 +26,9 @@ running audits finish (a second signal cancels them: their transactions roll bac
 
 ``COMPLIANCE_FAKE_NOW`` (tests only) shifts the clock: the process believes it started at
 that instant; cron triggers are evaluated on the shifted clock (:class:`ShiftedTrigger`).
+
+Why one module of this length: APScheduler's wiring (jobs, triggers, sweep, standby) is one
+process's lifecycle; its pieces share the runtime state that `_Runtime` holds.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ A **dimension** forms the groups of a metric:
 - ``"bbq.category"``: the BBQ category of BBQ rows.
 
 Baseline rows are always unknown (``-1``) in every dimension but ``bbq.category``.
+
+Why one module of this length: one type, RecordColumns, with its encoders; splitting its
+constructors from it would separate the encoding from the codes it promises.
 """
 
 from __future__ import annotations

@@ -30,6 +30,10 @@ only fail). With fewer than two such groups the aggregate is computed over every
 non-empty group and marked ``insufficient_data``. Empty groups are counted in
 ``detail["n_groups_empty"]``. Ties between groups are broken by label, so relabelling
 codes never changes a result.
+
+Why one module of this length: one ProportionTable feeds every grouped metric and their
+simultaneous intervals; the metrics are a few lines each over the shared table and
+bootstrap.
 """
 
 from __future__ import annotations

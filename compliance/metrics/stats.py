@@ -31,6 +31,10 @@ Formulas (z = Φ⁻¹(1 − α/2), Φ the standard normal distribution function)
   ``Φ(d/se − z) + Φ(−d/se − z) = 0.8``, i.e. ``d = t*·se`` with t* ≈ 2.8016, where
   ``se = √(p̄(1−p̄)(1/n1 + 1/n2))`` at the pooled rate p̄ for proportions, or
   ``√(s1²/n1 + s2²/n2)`` for means.
+
+Why one module of this length: the statistical primitives, each a short pure function
+with its formula and checked against SciPy or statsmodels in the tests; they are one
+library, not one concern each.
 """
 
 from __future__ import annotations

@@ -22,6 +22,9 @@ Data the charts read beyond the plain metric rows (optional ``detail`` keys):
 - per-user preference distribution: ``user_hist_edges`` (``k + 1`` space-separated
   decimals) and ``user_hist_counts`` (``k`` space-separated integers), optionally
   ``user_hist_counts_reference``, in the whole-dimension ``preference.mean`` row.
+
+Why one module of this length: every chart is built under the same rc_context and SVG
+settings that make the bytes deterministic; a module per chart would repeat or export them.
 """
 
 from __future__ import annotations

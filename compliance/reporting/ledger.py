@@ -31,6 +31,10 @@ An entry is a JSON object whose numbers are decimal strings::
 The private key is a PKCS#8 PEM file of mode 0600 in a directory of mode 0700, outside the
 database; :func:`load_private_key` refuses a missing, unreadable or group/world-readable
 file with a :class:`~compliance.errors.ConfigError`.
+
+Why one module of this length: the ledger's entry format, hashing, signatures and chain
+verification must agree byte for byte; one module keeps the writer and the verifier of each
+rule side by side.
 """
 
 from __future__ import annotations

@@ -13,6 +13,10 @@
 
 An attestation is recorded only if its time is not in the future and at most
 :data:`MAX_PAYLOAD_AGE` old (a payload signed offline must be pasted back the same day).
+
+Why one module of this length: registering officers, revoking keys and recording
+attestations append to the same ledger under the same checks; the checks and their writers
+stay together.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ if the series and the ledger are still as it saw them, and done again under the 
 A missing or unreadable signing key is a :class:`~compliance.errors.ConfigError`: no report
 is ever issued unsigned. :func:`append_checkpoint` and :func:`rotate_key` append the other
 two kinds of entry.
+
+Why one module of this length: issuing a report and appending to the ledger share one lock,
+one transaction and the chain's sequence; apart they could be called out of order.
 """
 
 from __future__ import annotations

@@ -44,6 +44,10 @@ Mapping, per sample (one record per sample and epoch):
 - ``benchmark``: the task name.
 
 Samples that ended in an error have no answer and yield no record.
+
+Why one module of this length: the two layouts of an Inspect log (.eval zip, .json) are read
+by one sample mapper, with the archive bounds of the hostile-input limits next to the reads
+they guard.
 """
 
 from __future__ import annotations

@@ -21,6 +21,9 @@ persona and **variant** (:func:`build_prompts`):
 - ``implicit``: no stated description; the persona's ``conversation`` (earlier user and
   assistant turns in which the user reveals who they are) precedes the question, so that
   an audit can compare explicit and implicit conditioning of the same persona.
+
+Why one module of this length: the file formats of suites and persona sets and the prompts
+built from them change together (a field added to an item reaches the prompt).
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Internal integer keys join the tables; every object a user or a URL names also h
 ``uid`` (``run_9fz3...``): random, never sequential, stable across databases.
 Timestamps are stored as timezone-aware UTC. Constraint names follow ``NAMING``, so
 migrations can refer to them on SQLite (batch mode) and PostgreSQL alike.
+
+Why one module of this length: the whole relational schema in one place, read against
+DESIGN.md and the migrations; the tables reference each other's keys.
 """
 
 from __future__ import annotations

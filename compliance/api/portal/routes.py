@@ -10,6 +10,9 @@ and shows its exact RFC 8785 bytes; the officer signs them on their own machine
 (``compliance officers sign-payload``) and pastes the hex signature back. Both forms are
 CSRF-protected; the signing is checked, appended to the ledger and written to the access
 log in one transaction.
+
+Why one module of this length: the portal's pages share the session, CSRF and same-origin
+checks defined at the top; one module keeps every page behind them.
 """
 
 from __future__ import annotations

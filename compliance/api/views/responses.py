@@ -2,6 +2,10 @@
 
 Identifiers are the objects' public uids (``rep_...``), never database keys; times are
 UTC ISO 8601 with ``Z``; a number that is not finite (NaN, ±∞) is ``null``.
+
+Why one module of this length: the API's response shapes in one place: the OpenAPI document
+and the generated client are made from them, and a reviewer reads the published contract
+here.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ paginated: the caller passes the sort key of the last row it has seen (``after``
 Artifact bytes are never loaded whole here: :meth:`ReadRepository.artifact` returns the
 metadata, :meth:`ReadRepository.read_chunk` one slice (SQLite incremental blob I/O;
 PostgreSQL ``substring`` of the ``bytea``, which reads only the TOAST chunks it needs).
+
+Why one module of this length: every read of the API and the portal applies the same model
+scope in SQL; keeping them together keeps that filter in one reviewed place.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ a session advisory lock on PostgreSQL (held by one dedicated connection; it goes
 the process, even after ``kill -9``), an ``fcntl`` lock on a file next to the SQLite
 database. :func:`is_transient_error` tells a database that cannot be reached from a
 failure of the audit itself, without the services importing SQLAlchemy.
+
+Why one module of this length: the slot bookkeeping and the scheduler's instance lock are
+read and written in the same transactions by the scheduler and the workers.
 """
 
 from __future__ import annotations
