@@ -6,9 +6,16 @@ what is published (``schemas/attestation.schema.json``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["APPROVALS", "ATTESTATION_FORMAT", "STATEMENTS", "attestation_json_schema"]
+__all__ = [
+    "APPROVALS",
+    "ATTESTATION_FORMAT",
+    "STATEMENTS",
+    "AttestationView",
+    "attestation_json_schema",
+]
 
 ATTESTATION_FORMAT = "compliance-attestation-v1"
 STATEMENTS = ("reviewed", "approved", "approved-with-exceptions", "rejected", "withdrawn")
@@ -71,3 +78,25 @@ def attestation_json_schema() -> dict[str, Any]:
             },
         },
     }
+
+
+# One attestation as read back from the ledger, with the result of checking it (a comment,
+# not a docstring: the API publishes this class, and a docstring would become its schema's
+# description).
+@dataclass(frozen=True)
+class AttestationView:
+    id: str
+    ledger_seq: int
+    entry_hash: str
+    officer_id: str
+    officer_name: str
+    officer_role: str
+    officer_key_id: str
+    statement: str
+    justification: str | None
+    note: str | None
+    withdraws: str | None
+    time: str
+    recorded_at: str
+    verified: bool
+    problems: list[str]

@@ -17,10 +17,11 @@ rendering.
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import jinja2
 
+from compliance.domain.attestation import AttestationView
 from compliance.paths import bundled_dir
 from compliance.reporting.pdf import render_pdf
 
@@ -46,27 +47,13 @@ class CertificateInfo:
     model: str
     policy: str
     verdict: str
-    attestation_id: str
-    attestation_entry_hash: str
-    ledger_seq: int
-    officer_id: str
-    officer_name: str
-    officer_role: str
-    officer_key_id: str
-    statement: str
-    justification: str | None
-    note: str | None
-    withdraws: str | None
-    time: str
-    recorded_at: str
-    verified: bool
-    problems: list[str] = field(default_factory=list)
+    attestation: AttestationView
 
 
 def certificate_html(info: CertificateInfo) -> str:
     """The certificate page (self-contained, A4, one page; every value HTML-escaped)."""
     context = asdict(info)
-    context["phrase"] = _STATEMENTS.get(info.statement, info.statement)
+    context["phrase"] = _STATEMENTS.get(info.attestation.statement, info.attestation.statement)
     return _environment().get_template("certificate.html.j2").render(context)
 
 

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from compliance.clock import Clock, isoformat_z
+from compliance.domain.attestation import AttestationView
 from compliance.domain.ids import new_uid
 from compliance.errors import AlreadyExists, Conflict, InputError, NotFound
 from compliance.reporting.attestation import (
@@ -91,25 +92,6 @@ class OfficerView:
     public_key: str
     registered_at: str
     key_revoked_at: str | None
-
-
-@dataclass(frozen=True)
-class AttestationView:
-    id: str
-    ledger_seq: int
-    entry_hash: str
-    officer_id: str
-    officer_name: str
-    officer_role: str
-    officer_key_id: str
-    statement: str
-    justification: str | None
-    note: str | None
-    withdraws: str | None
-    time: str
-    recorded_at: str
-    verified: bool
-    problems: list[str]
 
 
 @dataclass(frozen=True)

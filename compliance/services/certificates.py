@@ -60,21 +60,7 @@ def certificate_info(
         model=f"{identity.model.name} {identity.model.version}",
         policy=f"{identity.policy.name}@{identity.policy.version}",
         verdict=verdict,
-        attestation_id=view.id,
-        attestation_entry_hash=view.entry_hash,
-        ledger_seq=view.ledger_seq,
-        officer_id=view.officer_id,
-        officer_name=view.officer_name,
-        officer_role=view.officer_role,
-        officer_key_id=view.officer_key_id,
-        statement=view.statement,
-        justification=view.justification,
-        note=view.note,
-        withdraws=view.withdraws,
-        time=view.time,
-        recorded_at=view.recorded_at,
-        verified=view.verified,
-        problems=list(view.problems),
+        attestation=view,
     )
 
 
