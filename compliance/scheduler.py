@@ -38,7 +38,7 @@ import datetime as dt
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -270,23 +270,34 @@ def run_scheduler(
         _runtime = None
 
 
+@contextlib.contextmanager
+def _stop_on_signals(enabled: bool, stop: Callable[[], None]) -> Iterator[None]:
+    """While inside (and ``enabled``): SIGTERM and SIGINT log ``scheduler.signal`` and call
+    ``stop``; on leaving, the previous handlers are back."""
+    previous = {}
+    if enabled:
+
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            log_event("scheduler.signal", signal=signal.Signals(signum).name)
+            stop()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _wait_as_standby(lock: InstanceLock, handle_signals: bool) -> bool:
     """Block until this process holds the scheduler lock (True) or is told to stop (False).
 
     The active scheduler's advisory lock goes with its database session, so the standby
     takes over within ``_STANDBY_POLL`` seconds of its death, even after ``kill -9``."""
     stop = threading.Event()
-    previous = {}
-    if handle_signals:
-
-        def on_signal(signum: int, _frame: FrameType | None) -> None:
-            log_event("scheduler.signal", signal=signal.Signals(signum).name)
-            stop.set()
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            previous[sig] = signal.signal(sig, on_signal)
-    log_event("scheduler.standby", lock=lock.where, active=lock.holder())
-    try:
+    with _stop_on_signals(handle_signals, stop.set):
+        log_event("scheduler.standby", lock=lock.where, active=lock.holder())
         while not stop.wait(_STANDBY_POLL):
             try:
                 if lock.acquire():
@@ -296,9 +307,6 @@ def _wait_as_standby(lock: InstanceLock, handle_signals: bool) -> bool:
                 log_event("scheduler.standby_error", logging.WARNING, error=str(exc))
         log_event("scheduler.stopped", exit_code=0, detail="stopped while standby")
         return False
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _run_locked(
@@ -405,32 +413,22 @@ def _run_open(
         next_run_time=dt.datetime.now(dt.UTC),
         misfire_grace_time=None,
     )
-    previous = {}
-    if handle_signals:
-
-        def on_signal(signum: int, _frame: FrameType | None) -> None:
-            log_event("scheduler.signal", signal=signal.Signals(signum).name)
-            runtime.stop()
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            previous[sig] = signal.signal(sig, on_signal)
-    log_event(
-        "scheduler.start",
-        database=app.engine.url.render_as_string(hide_password=True),
-        lock=lock.where,
-        grace_s=settings.misfire_grace_seconds,
-        timeout_s=settings.audit_timeout_seconds,
-        workers=workers,
-        mode="inprocess" if queue is None else "queue",
-    )
     try:
-        if not runtime.stopping:  # a signal may have come during the set-up
-            scheduler.start()  # blocks until runtime.stop() shuts it down
-        if not runner.wait_idle(settings.audit_timeout_seconds + 10):
-            log_event("scheduler.drain_timeout", level=logging.WARNING)
+        with _stop_on_signals(handle_signals, runtime.stop):
+            log_event(
+                "scheduler.start",
+                database=app.engine.url.render_as_string(hide_password=True),
+                lock=lock.where,
+                grace_s=settings.misfire_grace_seconds,
+                timeout_s=settings.audit_timeout_seconds,
+                workers=workers,
+                mode="inprocess" if queue is None else "queue",
+            )
+            if not runtime.stopping:  # a signal may have come during the set-up
+                scheduler.start()  # blocks until runtime.stop() shuts it down
+            if not runner.wait_idle(settings.audit_timeout_seconds + 10):
+                log_event("scheduler.drain_timeout", level=logging.WARNING)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         notifier.close(10.0)
     log_event("scheduler.stopped", exit_code=runtime.exit_code)
     return runtime.exit_code
