@@ -76,6 +76,7 @@ __all__ = [
     "report_attestations",
     "revoke_officer_key",
     "sign_report",
+    "stored_attestations",
 ]
 
 MAX_PAYLOAD_AGE = dt.timedelta(hours=24)
@@ -394,12 +395,18 @@ def report_attestations(uow_factory: UnitOfWorkFactory, report_id: str) -> Repor
     """The report's attestations, each verified again, and whether it is signed off."""
     with uow_factory() as uow:
         report = _report(uow, report_id)
-        report_hash = _report_entry(uow, report).entry_hash
-        rows = uow.officers.attestations_of(report.id)
-        officers = uow.officers.by_ids({a.officer_id for a, _ in rows})
-        return attestations_of(
-            report.uid, [(a, e, officers[a.officer_id]) for a, e in rows], report_hash
-        )
+        return stored_attestations(uow, report, _report_entry(uow, report).entry_hash)
+
+
+def stored_attestations(
+    uow: UnitOfWork, report: Report, report_entry_hash: str
+) -> ReportAttestations:
+    """:func:`attestations_of` the report's stored attestation rows, read in ``uow``."""
+    rows = uow.officers.attestations_of(report.id)
+    officers = uow.officers.by_ids({a.officer_id for a, _ in rows})
+    return attestations_of(
+        report.uid, [(a, e, officers[a.officer_id]) for a, e in rows], report_entry_hash
+    )
 
 
 def attestations_of(

@@ -14,7 +14,7 @@ from compliance.clock import isoformat_z
 from compliance.domain.manifest import ReportManifest
 from compliance.errors import NotFound
 from compliance.reporting.certificate import CertificateInfo, render_certificate
-from compliance.services.attestations import attestations_of
+from compliance.services.attestations import stored_attestations
 from compliance.storage.uow import UnitOfWorkFactory
 
 __all__ = ["attestation_certificate", "certificate_info", "write_certificate"]
@@ -33,11 +33,7 @@ def certificate_info(
         entry = uow.ledger.entry_for_report(report.id)
         if entry is None:  # pragma: no cover - issuing writes both in one transaction
             raise NotFound(f"report {report.uid} has no ledger entry")
-        rows = uow.officers.attestations_of(report.id)
-        officers = uow.officers.by_ids({a.officer_id for a, _ in rows})
-        checked = attestations_of(
-            report.uid, [(a, e, officers[a.officer_id]) for a, e in rows], entry.entry_hash
-        )
+        checked = stored_attestations(uow, report, entry.entry_hash)
         manifest = ReportManifest.model_validate_json(
             uow.reports.artifacts_of(report.id)["manifest"].content
         )
