@@ -12,7 +12,7 @@ import logging
 import sys
 
 from compliance.clock import Clock, utc_now
-from compliance.services.nightly_log import logfmt
+from compliance.logline import LogfmtFormatter
 
 __all__ = ["LogfmtFormatter", "OffsetClock", "configure_logging"]
 
@@ -27,36 +27,18 @@ class OffsetClock:
         return utc_now() + self.offset
 
 
-class LogfmtFormatter(logging.Formatter):
-    """``ts=... level=... logger=... event=... k=v``: one line per record, on the given clock."""
-
-    def __init__(self, clock: Clock = utc_now) -> None:
-        super().__init__()
-        self._clock = clock
-
-    def format(self, record: logging.LogRecord) -> str:
-        fields: dict[str, object] = {
-            "ts": self._clock(),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-        }
-        extra = getattr(record, "fields", None)
-        if isinstance(extra, dict):
-            fields["event"] = record.getMessage()
-            fields.update(extra)
-        else:
-            fields["msg"] = record.getMessage()
-        if record.exc_info:
-            fields["exc"] = self.formatException(record.exc_info)
-        return logfmt(fields)
-
-
 def configure_logging(clock: Clock) -> None:
-    """Structured lines on stderr for the scheduler's own loggers and APScheduler's warnings."""
+    """Structured lines on stderr for the process's own loggers and the warnings of
+    APScheduler and Procrastinate (nothing reaches stderr unformatted)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(LogfmtFormatter(clock))
     handler.set_name("compliance-scheduler")
-    for name, level in (("compliance", logging.INFO), ("apscheduler", logging.WARNING)):
+    loggers = (
+        ("compliance", logging.INFO),
+        ("apscheduler", logging.WARNING),
+        ("procrastinate", logging.WARNING),
+    )
+    for name, level in loggers:
         logger = logging.getLogger(name)
         for old in [h for h in logger.handlers if h.get_name() == "compliance-scheduler"]:
             logger.removeHandler(old)

@@ -16,6 +16,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from compliance.api.counters import RequestCounts
 from compliance.api.errors import RateLimited
 from compliance.api.ratelimit import RateLimiter, failure_key
 from compliance.api.settings import ApiSettings
@@ -56,6 +57,7 @@ class ApiState:
     session_key: bytes
     pages: PageCache
     misses: MissLog = field(default_factory=MissLog)
+    requests: RequestCounts = field(default_factory=RequestCounts)
 
 
 def state_of(request: Request) -> ApiState:

@@ -14,7 +14,7 @@ Promises, for every HTTP request:
 - responses carry ``X-Content-Type-Options: nosniff`` and, unless the route set its own,
   ``Referrer-Policy: no-referrer``, ``Cache-Control: no-store``, ``X-Frame-Options: DENY`` and
   a ``Content-Security-Policy`` that loads nothing;
-- one log record per request, on one line (:func:`request_record`): method, path (without
+- one log record per request, on one line (:func:`log_request`): method, path (without
   query), status, milliseconds, client; a client-supplied value is escaped and capped, so it
   can never start a record of its own.
 """
@@ -29,9 +29,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from compliance.api.counters import RequestCounts
 from compliance.logline import logfmt
 
-__all__ = ["Guard", "has_token_in_query", "request_record"]
+__all__ = ["Guard", "has_token_in_query", "log_request", "request_fields"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -65,17 +66,25 @@ def has_token_in_query(query_string: bytes) -> bool:
     return False
 
 
-def request_record(method: str, path: str, status: int, ms: float, client: str | None) -> str:
-    """``request method=GET path="/api/v1/..." status=200 ms=1.234 client=127.0.0.1``:
-    logfmt, every value escaped and capped (:mod:`compliance.logline`)."""
-    fields = {"method": method, "path": path, "status": status, "ms": ms, "client": client}
-    return "request " + logfmt(fields)
+def request_fields(
+    method: str, path: str, status: int, ms: float, client: str | None
+) -> dict[str, object]:
+    """The request record's fields: ``method path status ms client`` (no query string)."""
+    return {"method": method, "path": path, "status": status, "ms": ms, "client": client}
+
+
+def log_request(fields: dict[str, object]) -> None:
+    """One ``event=request`` record. Its message is the same record in logfmt (every value
+    escaped and capped, :mod:`compliance.logline`), so it stays one line under any
+    formatter; :class:`compliance.logline.LogfmtFormatter` writes the fields once."""
+    _log.info("request %s", logfmt(fields), extra={"event": "request", "fields": fields})
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, *, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body: int, counts: RequestCounts | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.counts = counts or RequestCounts()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,8 +114,9 @@ class Guard:
                 await _send_error(send_guarded, *refusal)
         finally:
             client = scope.get("client")
-            _log.info(
-                request_record(
+            self.counts.add(outcome["status"])
+            log_request(
+                request_fields(
                     method,
                     scope.get("path", ""),
                     outcome["status"],

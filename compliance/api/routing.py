@@ -39,6 +39,7 @@ def build_routes(lifespan: Lifespan | None = None) -> FastAPI:
         api.include_router(router)
     for module in (ledger, admin):
         api.include_router(module.router)
+    api.include_router(admin.operations)
     api.include_router(portal.router)
 
     @api.get("/favicon.ico", include_in_schema=False)

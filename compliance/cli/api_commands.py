@@ -21,7 +21,7 @@ import typer
 from rich.table import Table
 
 from compliance.bootstrap import App
-from compliance.cli.context import JsonFlag, emit_json, err_console, get_app, out_console
+from compliance.cli.context import JsonFlag, cell, emit_json, err_console, get_app, out_console
 from compliance.cli.usage import command_group
 from compliance.cli.workers import run_workers
 from compliance.errors import InputError
@@ -173,15 +173,20 @@ def access_log(
         out_console.print("no access recorded" + (" for this selection" if token or since else ""))
         return
     table = Table("time", "token", "name", "action", "object", "client", "status")
-    for r in rows:
+    for r in rows:  # object ids and client addresses come from requests: shown literally
         table.add_row(
-            r.at,
-            r.token or "-",
-            r.token_name or "-",
-            r.action,
-            f"{r.object_type} {r.object_id}",
-            r.client or "-",
-            str(r.status),
+            *map(
+                cell,
+                (
+                    r.at,
+                    r.token or "-",
+                    r.token_name or "-",
+                    r.action,
+                    f"{r.object_type} {r.object_id}",
+                    r.client or "-",
+                    r.status,
+                ),
+            )
         )
     out_console.print(table)
 
@@ -253,10 +258,14 @@ def run_uvicorn(app: Any, *, host: str, port: int, workers: int, **options: Any)
 
 
 def log_config(level: str) -> dict[str, object]:
-    """uvicorn's logging, plus the service's own loggers (request lines, refusals)."""
+    """uvicorn's loggers and the service's own (request lines, refusals), every record one
+    logfmt line (:class:`compliance.logline.LogfmtFormatter`): uvicorn's own lines too, so
+    nothing a client sends can start a line of its own in the server's log."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
+    for name in config["formatters"]:
+        config["formatters"][name] = {"()": "compliance.logline.LogfmtFormatter"}
     config["loggers"]["compliance"] = {
         "handlers": ["default"],
         "level": level.upper(),

@@ -11,10 +11,21 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from compliance.bootstrap import App, build_app
+from compliance.logline import capped
 
-__all__ = ["JsonFlag", "State", "emit_json", "err_console", "get_app", "out_console", "state"]
+__all__ = [
+    "JsonFlag",
+    "State",
+    "cell",
+    "emit_json",
+    "err_console",
+    "get_app",
+    "out_console",
+    "state",
+]
 
 # piped output is not cut to 80 columns: tables stay readable in logs and files
 out_console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -40,6 +51,18 @@ def get_app(*, schema: bool = True) -> App:
     if schema:
         state.app.require_schema()
     return state.app
+
+
+def cell(value: object) -> Text:
+    """A table cell showing ``value`` literally: no Rich markup, every character that is not
+    printable (CR, LF, ANSI escapes, Unicode line separators) written as its escape, and cut
+    to the log's cap, so a value a client chose cannot add rows or redraw the terminal."""
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(
+            ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+        )
+    return Text(capped(text))
 
 
 def emit_json(data: Any) -> None:

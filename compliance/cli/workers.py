@@ -18,6 +18,7 @@ and waits for them.
 from __future__ import annotations
 
 import logging
+import logging.config
 import multiprocessing as mp
 import signal
 import socket
@@ -72,6 +73,8 @@ def run_workers(app: str, *, host: str, port: int, workers: int, **options: Any)
             f"cannot listen on {host}:{port}: {exc.strerror}",
             hint="choose another --port, or stop what listens there",
         ) from exc
+    if isinstance(options.get("log_config"), dict):  # the supervisor's lines, as the workers'
+        logging.config.dictConfig(options["log_config"])
     context = mp.get_context("spawn")
     stopping = False
 

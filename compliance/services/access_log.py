@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from compliance.clock import isoformat_z
 from compliance.errors import ComplianceError, StorageUnavailable
-from compliance.services.tokens import ALL_ROLES, Credential, Principal, authenticate, touch
+from compliance.services.tokens import ALL_ROLES, Credential, Principal, require_role, touch
 from compliance.storage.repositories.tokens import AccessLogRepository
 from compliance.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -163,8 +163,7 @@ def read_access_log(
     limit: int = 1000,
 ) -> list[AccessEntry]:
     """:func:`list_access` for an API caller, who must hold an ``admin`` token."""
-    with uow_factory() as uow:
-        authenticate(uow, credential, now, frozenset({"admin"}))
+    require_role(uow_factory, now, credential, frozenset({"admin"}))
     return list_access(uow_factory, token=token, since=since, limit=limit)
 
 

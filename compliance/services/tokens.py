@@ -201,6 +201,14 @@ def authenticate(
     return admit(tokens.credentials(**lookup_key(credential)), now, roles)
 
 
+def require_role(
+    uow_factory: UnitOfWorkFactory, now: dt.datetime, credential: Credential, roles: frozenset[str]
+) -> Principal:
+    """:func:`authenticate` in a transaction of its own (for a read that touches nothing)."""
+    with uow_factory() as uow:
+        return authenticate(uow, credential, now, roles)
+
+
 def lookup_key(credential: Credential) -> dict[str, str]:
     """How to find ``credential``'s token: ``{"secret_hash": ...}`` or ``{"uid": ...}``;
     :class:`Unauthenticated` if there is nothing to look up."""

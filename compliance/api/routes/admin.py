@@ -1,19 +1,28 @@
-"""The access log over HTTP, for admin tokens only (others: 403)."""
+"""The access log and this process's counters over HTTP, for admin tokens only (others: 403)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse, Response
 
+from compliance.api.counters import CONTENT_TYPE, exposition
 from compliance.api.deps import admin_access, known_query_only, state_of
 from compliance.api.routes.common import ERRORS, Moment, as_utc
 from compliance.api.views.reads import Access
 from compliance.services.access_log import AccessEntry, read_access_log
+from compliance.services.tokens import require_role
 
 router = APIRouter(
     prefix="/api/v1",
     tags=["access log"],
+    responses=ERRORS,
+    dependencies=[Depends(known_query_only)],
+)
+operations = APIRouter(
+    prefix="/api/v1",
+    tags=["operations"],
     responses=ERRORS,
     dependencies=[Depends(known_query_only)],
 )
@@ -38,3 +47,23 @@ def access_log(
         since=as_utc(since),
         limit=limit,
     )
+
+
+@operations.get(
+    "/metrics",
+    summary="This process's request and miss counters, Prometheus text (admin tokens only)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text format 0.0.4; every series labelled with the "
+            "process's pid (each worker counts its own requests)",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def metrics(
+    request: Request, access: Annotated[Access, Depends(admin_access)]
+) -> PlainTextResponse:
+    state = state_of(request)
+    require_role(state.core.uow_factory, state.core.clock(), access.credential, access.roles)
+    return PlainTextResponse(exposition(state.requests, state.misses), media_type=CONTENT_TYPE)

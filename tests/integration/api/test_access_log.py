@@ -4,9 +4,12 @@ a read that cannot be recorded is refused (503, nothing served); ``compliance ac
 from __future__ import annotations
 
 import json
+import os
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from compliance.api.app import create_app
@@ -15,6 +18,7 @@ from compliance.api.views import reads as api_reads
 from compliance.bootstrap import App
 from compliance.services.access_log import MissLog, list_access
 from compliance.services.tokens import create_token
+from compliance.storage.repositories.tokens import AccessLogRepository
 from tests.conftest import BACKEND
 from tests.integration.api.cli import run_cli
 from tests.integration.api.conftest import FAST
@@ -220,6 +224,37 @@ def test_misses_are_counted_but_cannot_flood_the_access_log(app: App) -> None:
         "miss",
         "read",
     ]
+    series = scrape(api, app)  # every miss counted, by whether the access log kept it
+    assert series["compliance_api_misses_total", (("logged", "yes"),)] == 4
+    assert series["compliance_api_misses_total", (("logged", "no"),)] == 17
+    assert series["compliance_api_requests_total", (("code", "404"),)] == 21
+    assert series["compliance_api_requests_total", (("code", "200"),)] == 1
+
+
+def scrape(api: FastAPI, app: App) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """``GET /api/v1/metrics`` with an admin token, read by Prometheus's own parser: each
+    sample by name and labels (the pid label checked and dropped). Regulator tokens get 403,
+    no token 401, and the scrape itself is counted after it is answered."""
+    admin = create_token(app.uow_factory, app.clock, "scraper", "admin")
+    regulator = create_token(app.uow_factory, app.clock, "curious", "regulator")
+    with live_server(api) as url, httpx.Client(base_url=url) as http:
+        assert http.get("/api/v1/metrics").status_code == 401
+        denied = http.get(
+            "/api/v1/metrics", headers={"Authorization": f"Bearer {regulator.secret}"}
+        )
+        assert denied.status_code == 403
+        answer = http.get("/api/v1/metrics", headers={"Authorization": f"Bearer {admin.secret}"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    samples = {}
+    for family in text_string_to_metric_families(answer.text):
+        for sample in family.samples:
+            labels = dict(sample.labels)
+            assert labels.pop("pid") == str(os.getpid())  # the server ran in this process
+            samples[sample.name, tuple(sorted(labels.items()))] = sample.value
+    assert samples["compliance_api_requests_total", (("code", "401"),)] == 1
+    assert samples["compliance_api_requests_total", (("code", "403"),)] == 1
+    return samples
 
 
 def test_the_miss_allowance_is_per_minute() -> None:
@@ -232,3 +267,30 @@ def test_the_miss_allowance_is_per_minute() -> None:
     now[0] += 1.0
     assert [misses.admit("k") for _ in range(3)] == [True, True, False]
     assert (misses.missed, misses.recorded, misses.suppressed) == (8, 5, 3)
+
+
+def test_the_cli_table_shows_client_supplied_values_literally(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client address a trusted proxy forwarded and an id a client asked for are the
+    client's text: in the table they add no row, draw nothing, and Rich markup stays text."""
+    hostile = "10.0.0.9\x1b[2J\r\n2026-01-01 tok_forged admin download [red]x[/red]"
+    with app.uow_factory() as uow:
+        AccessLogRepository(uow.session).add(
+            token_id=None,
+            action="miss",
+            object_type="report",
+            object_uid="rep_x\nforged row",
+            at=app.clock(),
+            client_addr=hostile,
+            status=404,
+        )
+        uow.commit()
+    shown = run_cli(app.settings, capsys, "access-log")
+    assert shown.code == 0, shown.err
+    assert "\x1b" not in shown.out and "\r" not in shown.out
+    assert "\\x1b[2J\\r\\n2026-01-01" in shown.out.replace("\n", "").replace(" ", "")
+    assert "[red]x[/red]" in shown.out.replace("\n", "").replace(" ", "")  # not markup
+    assert "rep_x\\nforged" in shown.out.replace("\n", "").replace(" ", "")
+    listed = json.loads(run_cli(app.settings, capsys, "access-log", "--json").out)
+    assert listed[0]["client"] == hostile  # --json carries the value itself, JSON-escaped

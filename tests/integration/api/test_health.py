@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -16,7 +17,9 @@ from compliance.api.app import create_app
 from compliance.bootstrap import App, build_app
 from compliance.config import Settings
 from tests.integration.api.conftest import FAST
+from tests.integration.api.test_request_log import FORGED, send_raw
 from tests.integration.api.world import World, live_server
+from tests.unit.test_logline import parse
 
 
 def ready(app: App) -> httpx.Response:
@@ -105,9 +108,19 @@ def test_serve_runs_uvicorn(world: World, workers: int) -> None:
             f"http://127.0.0.1:{port}/api/v1/models", headers=world.token("regulator"), timeout=5
         )
         assert models.status_code == 200 and "server" not in models.headers
+        assert send_raw(f"http://127.0.0.1:{port}", FORGED) == 404
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0].decode()
-    assert "serving on http://127.0.0.1" in output
-    assert "request method=GET path=/api/v1/models status=200" in output  # no query, no token
+    banner, *lines = output.splitlines()
+    assert banner.startswith("serving on http://127.0.0.1")  # the CLI's, before logging starts
+    records = [parse(line) for line in lines]  # every line a logfmt record, uvicorn's too
+    assert all(list(r)[:3] == ["ts", "level", "logger"] for r in records), lines
+    assert any(r.get("msg", "").startswith("Uvicorn running on") for r in records), lines
+    requests = [r for r in records if r.get("event") == "request"]
+    assert [(r["path"], r["status"]) for r in requests] == [
+        ("/readyz", "200"),
+        ("/api/v1/models", "200"),  # no query, no token
+        (unquote(FORGED), "404"),  # one record, the forged line inside its value
+    ]
     assert world.tokens["regulator"] not in output

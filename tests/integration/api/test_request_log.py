@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from compliance.logline import MAX_VALUE
+from compliance.logline import MAX_VALUE, LogfmtFormatter
 from tests.unit.test_logline import parse
 
 FORGED = (
@@ -32,10 +32,10 @@ PATHS = [
 
 @pytest.fixture
 def request_log() -> Iterator[io.StringIO]:
-    """The request logger's records as an operator's file would hold them."""
+    """The request logger's records as the server writes them (``compliance api serve``)."""
     sink = io.StringIO()
     handler = logging.StreamHandler(sink)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setFormatter(LogfmtFormatter())
     logger = logging.getLogger("compliance.api.requests")
     logger.addHandler(handler)
     level = logger.level
@@ -66,9 +66,20 @@ def test_a_path_cannot_forge_a_request_record(base_url: str, request_log: io.Str
     assert len(lines) == len(PATHS), lines  # one record per request, each on one line
     for line, path, status in zip(lines, PATHS, statuses, strict=True):
         assert line.isascii() and line.isprintable(), line
-        assert line.startswith("INFO: request method=GET path=")
-        fields = parse(line.removeprefix("INFO: request "))
-        assert set(fields) == {"method", "path", "status", "ms", "client"}
+        fields = parse(line)
+        assert list(fields)[:5] == ["ts", "level", "logger", "event", "method"], line
+        assert fields["event"] == "request" and fields["level"] == "info"
+        assert set(fields) == {
+            "ts",
+            "level",
+            "logger",
+            "event",
+            "method",
+            "path",
+            "status",
+            "ms",
+            "client",
+        }
         assert fields["status"] == str(status) and fields["client"] == "127.0.0.1"
         decoded = unquote(path)
         if len(decoded) <= MAX_VALUE:
@@ -76,3 +87,24 @@ def test_a_path_cannot_forge_a_request_record(base_url: str, request_log: io.Str
         else:  # capped: the start of the path, and how much was left out
             cut = f"...(+{len(decoded) - MAX_VALUE} chars)"
             assert fields["path"] == decoded[:MAX_VALUE] + cut
+
+
+def test_under_another_formatter_the_message_is_the_same_record(
+    base_url: str,
+) -> None:
+    """Embedded under someone else's logging set-up, the message alone is still one line."""
+    sink = io.StringIO()
+    handler = logging.StreamHandler(sink)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logger = logging.getLogger("compliance.api.requests")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        status = send_raw(base_url, FORGED)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    [line] = sink.getvalue().splitlines()
+    fields = parse(line.removeprefix("INFO: request "))
+    assert fields["path"] == unquote(FORGED) and fields["status"] == str(status)

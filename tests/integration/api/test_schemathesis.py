@@ -4,7 +4,8 @@ errors, undocumented status codes, content types and headers, response schemas (
 artifact against the report manifest's schema), auth that is really enforced, invalid input
 that is rejected and valid input that is accepted, and 405 for every other method.
 
-It runs three times, as a regulator, as an officer and with no token, with a fixed seed
+It runs four times, as a regulator, an officer, an admin (the access log and the
+counters answer 200 only to it) and with no token, with a fixed seed
 (derandomized) and a bounded number of examples per operation. Generated identifiers are
 swapped, now and then, for ones that exist in the world (:func:`real_ids`), so the answers
 include real reports, artifacts and bundles and not only 404s. The schema is the committed
@@ -34,7 +35,7 @@ schemathesis = pytest.importorskip("schemathesis")
 schema = schemathesis.openapi.from_path(os.environ.get("COMPLIANCE_FUZZ_SCHEMA", openapi_path()))
 # the stateful run follows the document's own links only (inferred ones may pass a null id)
 schema.config.phases.stateful.inference.algorithms = []
-CALLERS = ("regulator", "officer", None)
+CALLERS = ("regulator", "officer", "admin", None)
 EXAMPLES = int(os.environ.get("COMPLIANCE_FUZZ_EXAMPLES", "5"))
 TOKEN: dict[str, str | None] = {"secret": None}
 KNOWN: dict[str, list[str]] = {}
@@ -192,9 +193,15 @@ def test_the_generated_requests_reached_the_data() -> None:
     for (who, _, path, status, _), count in SEEN.items():
         if path.startswith("/api/v1"):
             by_caller[who, status] += count
-    for who in ("regulator", "officer"):
+    for who in ("regulator", "officer", "admin"):
         assert by_caller[who, 200] > 50 and by_caller[who, 400] > 0, by_caller
         assert by_caller[who, 404] > 0, by_caller
+    admin_only = {"/api/v1/access-log", "/api/v1/metrics"}
+    answered = {(who, path) for (who, _, path, status, _) in SEEN if status == 200}
+    assert {("admin", path) for path in admin_only} <= answered, SEEN
+    assert not {(who, path) for who, path in answered if path in admin_only} - {
+        ("admin", path) for path in admin_only
+    }, SEEN
     assert {status for who, status in by_caller if who is None} <= {400, 401, 405}, by_caller
     reached = {(method, path) for (who, method, path, status, _) in SEEN if status == 200}
     assert {("GET", ARTIFACT), ("HEAD", ARTIFACT), ("GET", BUNDLE)} <= reached, SEEN
