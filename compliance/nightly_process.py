@@ -14,7 +14,7 @@ import sys
 from compliance.clock import Clock, utc_now
 from compliance.logline import LogfmtFormatter
 
-__all__ = ["LogfmtFormatter", "OffsetClock", "configure_logging"]
+__all__ = ["LogfmtFormatter", "OffsetClock", "configure_logging", "queue_lines"]
 
 
 class OffsetClock:
@@ -27,16 +27,31 @@ class OffsetClock:
         return utc_now() + self.offset
 
 
+_WORKER_STOP = frozenset({"stopping_worker", "ending_job", "stop_worker"})
+"""Procrastinate's ``action`` of the lines about a worker stopping."""
+
+
+def queue_lines(record: logging.LogRecord) -> bool:
+    """Procrastinate below WARNING only when it says how a worker stops (the stop request,
+    the jobs it waits for, the stop): what a SIGTERM did. The job.start and job.end lines
+    of :mod:`compliance.services.nightly_log` say the rest."""
+    if record.levelno >= logging.WARNING or not record.name.startswith("procrastinate"):
+        return True
+    return getattr(record, "action", None) in _WORKER_STOP
+
+
 def configure_logging(clock: Clock) -> None:
-    """Structured lines on stderr for the process's own loggers and the warnings of
-    APScheduler and Procrastinate (nothing reaches stderr unformatted)."""
+    """Structured lines on stderr for the process's own loggers, the warnings of APScheduler
+    and Procrastinate, and Procrastinate's lines about stopping (:func:`queue_lines`);
+    nothing reaches stderr unformatted."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(LogfmtFormatter(clock))
+    handler.addFilter(queue_lines)
     handler.set_name("compliance-scheduler")
     loggers = (
         ("compliance", logging.INFO),
         ("apscheduler", logging.WARNING),
-        ("procrastinate", logging.WARNING),
+        ("procrastinate", logging.INFO),
     )
     for name, level in loggers:
         logger = logging.getLogger(name)

@@ -32,13 +32,24 @@ Fairness to the models' endpoints: with ``COMPLIANCE_ENDPOINT_CONCURRENCY=N`` ev
 holds one of N PostgreSQL advisory locks of a probe source's endpoint per request in flight
 (:class:`~compliance.storage.repositories.endpoint_slots.EndpointSlots`), so however many
 workers run, at most N requests reach one endpoint at a time.
+
+Stopping: the first SIGTERM (or SIGINT) is Procrastinate's graceful stop: no new job, the
+running audits finish (at most the audit time-out), exit 0. A second one stops the worker
+at once (:func:`_abort_at_once`, exit 128 + the signal): the audits in flight are rolled
+back with their connections, and their jobs are handed to another worker as a killed
+worker's are.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterable
+import os
+import signal
+import threading
+from collections.abc import Iterable, Iterator
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import procrastinate
@@ -189,15 +200,17 @@ def run_worker(
         endpoint_limit=settings.endpoint_concurrency,
     )
     try:
-        queue.run_worker(  # opens and closes the queue's connection pool
-            queues=chosen,
-            concurrency=concurrency,
-            name=name,
-            update_heartbeat_interval=settings.worker_heartbeat_seconds,
-            stalled_worker_timeout=settings.worker_stalled_seconds,
-            shutdown_graceful_timeout=settings.audit_timeout_seconds + 10,
-            install_signal_handlers=True,
-        )
+        # Procrastinate's handlers take the first signal and put back the ones found here
+        with _abort_at_once():
+            queue.run_worker(  # opens and closes the queue's connection pool
+                queues=chosen,
+                concurrency=concurrency,
+                name=name,
+                update_heartbeat_interval=settings.worker_heartbeat_seconds,
+                stalled_worker_timeout=settings.worker_stalled_seconds,
+                shutdown_graceful_timeout=settings.audit_timeout_seconds + 10,
+                install_signal_handlers=True,
+            )
     finally:
         _worker_runner = None
         if slots is not None:
@@ -206,3 +219,27 @@ def run_worker(
         notifier.close(10.0)
     log_event("worker.stopped")
     return 0
+
+
+@contextlib.contextmanager
+def _abort_at_once() -> Iterator[None]:
+    """While the worker runs (main thread only), SIGTERM and SIGINT end the process at once
+    with a ``worker.abort`` line: the handlers Procrastinate restores after its graceful
+    first signal, so a second signal does not wait for the audits in flight. Nothing is
+    cleaned up on purpose: each audit's transaction rolls back with its connection."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def abort(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        detail = "the audits in flight roll back; their jobs go to another worker"
+        log_event("worker.abort", logging.WARNING, signal=name, detail=detail)
+        os._exit(128 + signum)
+
+    previous = {sig: signal.signal(sig, abort) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

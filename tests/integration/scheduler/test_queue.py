@@ -12,19 +12,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
+import time
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from compliance.bootstrap import App
 from compliance.errors import ConfigError
+from compliance.paths import bundled_data
 from compliance.queue import TASK_NAME, SlotQueue, build_queue
 from compliance.scheduler import run_scheduler
 from compliance.services.nightly import NightlyRunner
 from compliance.services.nightly_ports import NightlyPorts
 from compliance.services.nightly_status import NightlySettings, nightly_status
+from compliance.services.policies import add_policy
+from compliance.sources.probe_suite import build_prompts, load_personas, load_suite
 from compliance.storage.engine import make_engine
 from compliance.storage.repositories.schedules import InstanceLock
 from tests.conftest import SERVER_URL
@@ -38,9 +46,10 @@ from tests.integration.scheduler.conftest import (
     slot_rows,
     wait_until,
 )
+from tests.integration.sources.fake_chat import FakeChat, serve_chat
 
 CREATED = SLOT - dt.timedelta(hours=12)
-SLOTS = 10
+SLOTS = 20
 QUEUE_TABLES = (
     "procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs, procrastinate_workers"
 )
@@ -174,11 +183,10 @@ def test_the_queue_commands_need_postgresql(app: App, cli: Cli) -> None:
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.usefixtures("empty_queue")
-def test_three_workers_audit_ten_slots_once_and_a_killed_workers_slot_is_redone(
+def test_three_workers_audit_twenty_slots_once_and_a_killed_workers_slot_is_redone(
     loaded: App, launcher: Launcher, database_url: str, tmp_path: Path
 ) -> None:
-    # 2 models x 5 crons (02:00 ... 02:04): ten slots, due at once (the issue's night of
-    # twenty is benchmarks/nightly.py --queue; ten keep this test near a minute on 2 cores)
+    # 2 models x 10 crons (02:00 ... 02:09): twenty slots, due at once
     uids = [
         schedule(loaded, model, cron=f"{minute} 2 * * *", created=CREATED)
         for model in ("steady", "pleaser")
@@ -336,3 +344,154 @@ def test_migration_0006_leaves_a_schema_procrastinate_applied_alone(tmp_path: Pa
             assert tables == [("procrastinate_jobs",)]
         finally:
             engine.dispose()
+
+
+@dataclass
+class SharedChat(FakeChat):
+    """The chat server of one customer's endpoint: also counts, per request's ``model``,
+    the requests in flight, so the test sees that several workers' probes overlapped."""
+
+    by_model: Counter[str] = field(default_factory=Counter)
+    models_at_once: int = 0
+
+    def respond(
+        self, path: str, headers: Any, body: bytes
+    ) -> tuple[int, dict[str, str], bytes, float]:
+        model = str(json.loads(body).get("model"))
+        with self._lock:
+            self.by_model[model] += 1
+            self.models_at_once = max(
+                self.models_at_once, sum(1 for n in self.by_model.values() if n)
+            )
+        try:
+            status, extra, payload, delay = super().respond(path, headers, body)
+            time.sleep(delay)  # answered while counted in flight, under this model
+            return status, extra, payload, 0.0
+        finally:
+            with self._lock:
+                self.by_model[model] -= 1
+
+
+ENDPOINT_LIMIT = 2
+
+
+@needs_postgres
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.usefixtures("empty_queue")
+def test_three_workers_probes_never_exceed_the_endpoint_limit(
+    app: App, cli: Cli, launcher: Launcher, database_url: str, tmp_path: Path
+) -> None:
+    """Three models whose probe sources ask one endpoint, three worker processes, each
+    probe allowed 4 requests at once: the loopback server never has more than
+    ``COMPLIANCE_ENDPOINT_CONCURRENCY`` in flight, across the processes."""
+    full = load_suite("facts-mc-40")
+    small = full.model_copy(update={"items": full.items[:12]})
+    suite_file = tmp_path / "suite.json"
+    suite_file.write_text(small.model_dump_json(), encoding="utf-8")
+    personas = load_personas("core-10")
+    prompts = len(build_prompts(small, personas))
+    # the first requests wait until the limit is in flight: reaching it is not left to luck
+    chat = SharedChat(small, personas, latency=0.05, gather=ENDPOINT_LIMIT)
+    for path in sorted(bundled_data("policies").glob("*.yaml")):
+        add_policy(app.uow_factory, app.clock, path)
+    models = ("alpha", "beta", "gamma")
+    env = {**QUEUE_ENV, "COMPLIANCE_ENDPOINT_CONCURRENCY": str(ENDPOINT_LIMIT)}
+    with serve_chat(chat) as url:
+        for model in models:
+            assert cli("models", "register", model, "--version", "1.0").code == 0
+            config = {
+                "base_url": url,
+                "model": model,
+                "suite": str(suite_file),
+                "personas": "core-10",
+                "concurrency": 4,
+            }
+            added = cli(
+                "sources", "add", f"{model}-chat", "--model", model, "--version", "1.0",
+                "--kind", "probe", "--config", json.dumps(config),
+            )  # fmt: skip
+            assert added.code == 0, added.err
+            schedule(app, model, created=CREATED)
+        now = SLOT + dt.timedelta(seconds=30)
+        workers = [launcher.start(now, worker=True, **env) for _ in models]
+        for worker in workers:
+            worker.wait_log(f"endpoint_limit={ENDPOINT_LIMIT}")
+        scheduler = launcher.start(now, **env)
+
+        def finished() -> bool:
+            rows = slot_rows(database_url)
+            return len(rows) == len(models) and all(s == "succeeded" for s, _, _ in rows.values())
+
+        wait_until(finished, timeout=240, what="every probed slot succeeded")
+        assert scheduler.terminate() == 0
+        for worker in workers:
+            assert worker.terminate() == 0
+    assert chat.requests == len(models) * prompts  # every prompt asked once, none retried
+    assert chat.max_in_flight == ENDPOINT_LIMIT  # reached, never exceeded
+    assert chat.models_at_once >= 2, chat.models_at_once  # the workers' probes overlapped
+    ends = [w.stderr().count("event=job.end") for w in workers]
+    assert sum(ends) == len(models), ends
+
+
+def _drop_connections(url: str) -> int:
+    """Terminate every other session on the test's database (a restart, a failover, a
+    network cut as the worker sees it); how many there were."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            return len(
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).all()
+            )
+    finally:
+        engine.dispose()
+
+
+@needs_postgres
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.usefixtures("empty_queue")
+def test_a_worker_that_loses_the_database_reconnects_and_a_second_sigterm_stops_it(
+    loaded: App, launcher: Launcher, database_url: str, tmp_path: Path
+) -> None:
+    now = SLOT + dt.timedelta(seconds=30)
+    worker = launcher.start(now, worker=True, **QUEUE_ENV)
+    worker.wait_log("event=worker.start")
+    wait_until(
+        lambda: query(database_url, "SELECT count(*) FROM procrastinate_workers")[0][0] == 1,
+        what="the worker registered",
+    )
+    assert _drop_connections(database_url) > 0  # the worker's pool and its LISTEN session
+    uid = schedule(loaded, "steady", created=CREATED)
+    scheduler = launcher.start(now, **QUEUE_ENV)
+    wait_until(
+        lambda: slot_rows(database_url).get(f"schedule:{uid}", ("",))[0] == "succeeded",
+        timeout=180,
+        what="the slot audited by the worker that lost its connections",
+    )
+    assert worker.popen.poll() is None  # the same process, reconnected
+    assert worker.stderr().count("event=job.end") == 1
+    assert scheduler.terminate() == 0
+    # a second SIGTERM while the first waits for an audit: the worker stops at once, and
+    # what it was writing is rolled back (the slot is left for another worker)
+    pause = tmp_path / "paused"
+    second = schedule(loaded, "pleaser", created=CREATED)
+    paused = launcher.start(
+        now, worker=True, DRIVER_PAUSE_FILE=str(pause), DRIVER_PAUSE_SECONDS="600", **QUEUE_ENV
+    )
+    assert worker.terminate() == 0  # the first worker leaves the new slot to the paused one
+    scheduler = launcher.start(now, **QUEUE_ENV)
+    wait_until(pause.exists, what="the worker inside the audit's write transaction")
+    paused.popen.send_signal(signal.SIGTERM)  # graceful: it would wait for the audit
+    paused.wait_log('msg="Stop requested"', timeout=30)
+    paused.wait_log('msg="Waiting for job to finish', timeout=30)
+    assert paused.terminate(timeout=30) == 128 + signal.SIGTERM  # the second: at once
+    assert "event=worker.abort" in paused.stderr() and "event=job.end" not in paused.stderr()
+    assert scheduler.terminate() == 0
+    assert [a for a in _audits(database_url) if a[0] == "pleaser"] == []  # rolled back
+    assert slot_rows(database_url)[f"schedule:{second}"][0] != "succeeded"
