@@ -4,6 +4,7 @@
                                  [--workers N] [--postgres URL] [--no-reports] [--alone 3]
     python benchmarks/nightly.py --postgres URL --queue 1,2,4 [--latency-ms 50]
                                  [--models 20] [--records 1000] [--page 50] [--no-reports]
+                                 [--probe [--probe-concurrency 4]]
 
 Setup (not timed): a loopback HTTP source in a separate process serves, for each of
 ``--models`` models, ``--records`` generated canonical records (objective answers of 12
@@ -39,6 +40,12 @@ when the work is I/O-bound), each worker's peak RSS (with its report rendering c
 the queue's own overhead per job: from the job's deferral, or from its worker's previous
 job's end if later, to its start (Procrastinate's events, the database's clock), median and
 95th percentile; target median under 50 ms.
+
+``--probe`` (with ``--queue``): the issue's night as written: each model's source is a
+``probe`` of its own model name on one loopback OpenAI-compatible chat server (the tests'
+``FakeChat``, asyncio flavour, in its own process) that answers every request
+``--latency-ms`` late: the bundled ``facts-mc-40`` suite asked of ``core-10`` personas and
+the baseline (440 prompts a slot), ``--probe-concurrency`` requests in flight per probe.
 """
 
 from __future__ import annotations
@@ -186,7 +193,15 @@ def fresh_url(base: str | None, directory: Path, name: str) -> str:
 class Night:
     """A prepared database and the ports of the night, with per-stage timings."""
 
-    def __init__(self, url: str, home: Path, port: int, models: int, reports: bool) -> None:
+    def __init__(
+        self,
+        url: str,
+        home: Path,
+        port: int,
+        models: int,
+        reports: bool,
+        probe: dict[str, Any] | None = None,
+    ) -> None:
         from compliance.bootstrap import build_app
         from compliance.config import Settings
         from compliance.paths import bundled_data
@@ -209,14 +224,17 @@ class Night:
         self.names = [f"model-{i:02d}" for i in range(models)]
         for index, name in enumerate(self.names):
             register_model_version(self.app.uow_factory, before, name, "1.0")
+            kind, config = "http", {"url": f"http://127.0.0.1:{port}/models/{index}"}
+            if probe is not None:  # the model's own chat endpoint (--probe)
+                kind, config = "probe", {**probe, "model": name}
             add_source(
                 self.app.uow_factory,
                 before,
-                f"{name}-http",
+                f"{name}-{kind}",
                 model=name,
                 version="1.0",
-                kind="http",
-                config={"url": f"http://127.0.0.1:{port}/models/{index}"},
+                kind=kind,
+                config=config,
             )
             add_schedule(
                 self.app.uow_factory, before, model=name, version="1.0", policy="truth-invariance"
@@ -309,17 +327,25 @@ def main() -> None:
     parser.add_argument("--queue", help="worker counts of the job-queue nights, e.g. 1,2,4")
     parser.add_argument("--latency-ms", type=float, help="the source's answer time (queue: 50)")
     parser.add_argument("--page", type=int, default=PAGE, help="records per page of the source")
+    parser.add_argument("--probe", action="store_true", help="queue: probe sources (a chat server)")
+    parser.add_argument("--probe-concurrency", type=int, default=4)
     parser.add_argument("--as-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.as_worker:
         raise SystemExit(as_worker(reports=not args.no_reports))
     if args.queue and not args.postgres:
         parser.error("--queue needs --postgres URL (the job queue lives in PostgreSQL)")
+    if args.probe and not args.queue:
+        parser.error("--probe is a mode of the job-queue nights (--queue)")
     latency = args.latency_ms if args.latency_ms is not None else (50.0 if args.queue else 0.0)
 
     queue: Any = multiprocessing.get_context("fork").Queue()
     server = multiprocessing.get_context("fork").Process(
-        target=serve, args=(args.records, queue, latency / 1000, args.page), daemon=True
+        target=serve_chat if args.probe else serve,
+        args=(queue, latency / 1000)
+        if args.probe
+        else (args.records, queue, latency / 1000, args.page),
+        daemon=True,
     )
     server.start()
     port = queue.get(timeout=30)
@@ -408,10 +434,46 @@ def main() -> None:
 # --- the job-queue nights (issue 19) ----------------------------------------------------------
 
 
+def serve_chat(port_out: Any, latency: float) -> None:
+    """The chat server of ``--probe`` (its own process): FakeChat over asyncio."""
+    import asyncio
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.integration...
+    from compliance.sources.probe_suite import load_personas, load_suite
+    from tests.integration.sources.fake_chat import FakeChat, start_async_server
+
+    chat = FakeChat(load_suite("facts-mc-40"), load_personas("core-10"), latency=latency)
+
+    async def main() -> None:
+        server = await start_async_server(chat)
+        port_out.put(server.sockets[0].getsockname()[1])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
 def queue_nights(args: Any, port: int, counts: list[int], latency_ms: float) -> None:
+    probe = None
+    if args.probe:
+        probe = {
+            "base_url": f"http://127.0.0.1:{port}/v1",
+            "suite": "facts-mc-40",
+            "personas": "core-10",
+            "concurrency": args.probe_concurrency,
+            "timeout": 30,
+        }
+        source = (
+            f"probe sources (facts-mc-40 x core-10 + baseline: 440 prompts a slot, "
+            f"{args.probe_concurrency} in flight), chat latency {latency_ms:.0f} ms a request"
+        )
+    else:
+        source = (
+            f"{args.records:,} records each in pages of {args.page}, "
+            f"source latency {latency_ms:.0f} ms a page"
+        )
     print(
-        f"job-queue benchmark: PostgreSQL, {args.models} model versions, {args.records:,} records "
-        f"each in pages of {args.page}, source latency {latency_ms:.0f} ms a page, reports "
+        f"job-queue benchmark: PostgreSQL, {args.models} model versions, {source}, reports "
         f"{'off' if args.no_reports else 'on'}"
     )
     results: dict[int, tuple[float, list[float], list[float]]] = {}
@@ -420,7 +482,9 @@ def queue_nights(args: Any, port: int, counts: list[int], latency_ms: float) -> 
             directory = Path(tmp) / f"q{count}"
             directory.mkdir()
             url = fresh_url(args.postgres, directory, f"queue{count}")
-            night = Night(url, directory / "home", port, args.models, not args.no_reports)
+            night = Night(
+                url, directory / "home", port, args.models, not args.no_reports, probe=probe
+            )
             results[count] = queue_night(night, url, directory / "home", count, args.no_reports)
             night.app.close()
     base = results[counts[0]][0] if counts[0] == 1 else None
