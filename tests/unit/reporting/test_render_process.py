@@ -39,3 +39,25 @@ def test_the_child_renders_the_same_bytes_and_is_replaced_when_it_dies(
         renderer.close()
     assert renderer._pool is None
     assert html.lower().startswith(b"<!doctype html>") and pdf.startswith(b"%PDF-")
+
+
+@pytest.mark.slow
+def test_the_child_is_replaced_after_its_share_of_reports(
+    truth_manifest: ReportManifest, integrity: IntegrityInfo
+) -> None:
+    """Memory stays bounded over a night: after ``renders_per_child`` reports a fresh child
+    renders the next ones, the same bytes."""
+    renderer = RenderProcess(renders_per_child=2)
+    rendered, children = [], []
+    try:
+        for call in range(3):
+            rendered.append(renderer(truth_manifest, integrity))
+            if call % 2 == 0:  # a child with one report done: alive until its second
+                pool = renderer._pool
+                assert pool is not None
+                children.append(set(pool._processes))
+    finally:
+        renderer.close()
+    assert rendered[0] == rendered[1] == rendered[2]
+    first, third = children
+    assert len(first) == len(third) == 1 and first != third  # the third report: another child
