@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator
 import anyio.to_thread
 from fastapi import FastAPI
 
-from compliance.api.counters import RequestCounts
 from compliance.api.deps import ApiState
 from compliance.api.guard import Guard
 from compliance.api.portal.session import load_session_key
@@ -56,7 +55,6 @@ def create_app(app: App, settings: ApiSettings | None = None) -> FastAPI:
         session_key=load_session_key(secret, app.settings.home),
         pages=PageCache(),
         misses=MissLog(settings.misses_per_minute),
-        requests=RequestCounts(),
     )
     api.add_middleware(Guard, max_body=settings.max_form_bytes, counts=api.state.api.requests)
     return api

@@ -81,10 +81,10 @@ def log_request(fields: dict[str, object]) -> None:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, *, max_body: int, counts: RequestCounts | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, max_body: int, counts: RequestCounts) -> None:
         self.app = app
         self.max_body = max_body
-        self.counts = counts or RequestCounts()
+        self.counts = counts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
